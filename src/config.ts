@@ -1,0 +1,230 @@
+/**
+ * The only reader of the environment. Settings come from the process environment and, when present,
+ * a `.env` file in the working directory (the environment wins). Everything is validated once, here,
+ * so the rest of the code receives a typed, complete `Config` and never looks at `process.env`.
+ * A problem becomes a ConfigError whose message names every bad setting and where to get it.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import path from 'node:path';
+import { parseEnv } from 'node:util';
+import yaml from 'js-yaml';
+import { z } from 'zod';
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+/** Where the Kubernetes clusters come from: kubeconfig files (merged in order) or the pod's service account. */
+export type KubeSource =
+  | { kind: 'files'; paths: string[] }
+  | { kind: 'in-cluster' }
+  | { kind: 'none'; looked: string[] };
+
+export interface Config {
+  slack: {
+    botToken: string;
+    /** Present in HTTP mode; Socket Mode does not need it. */
+    signingSecret: string | undefined;
+    /** When set, Jobbot connects with Socket Mode and needs no public URL. */
+    appToken: string | undefined;
+    /** Web API base URL ending in `/`; undefined means Slack's own. */
+    apiUrl: string | undefined;
+  };
+  port: number;
+  kube: KubeSource;
+  dbPath: string;
+  /** Parsed JOBBOT_CONFIG file; empty when no file is configured. */
+  file: FileConfig;
+  filePath: string | undefined;
+  command: string;
+  logLevel: LogLevel;
+}
+
+const MANIFEST_HINT =
+  'the Slack app you created from slack-manifest.yml (see README.md, "Create the Slack app")';
+
+const HELP: Record<string, string> = {
+  SLACK_BOT_TOKEN: `the Bot User OAuth Token (starts with xoxb-) under "OAuth & Permissions" of ${MANIFEST_HINT}`,
+  SLACK_SIGNING_SECRET: `the Signing Secret under "Basic Information > App Credentials" of ${MANIFEST_HINT}; or set SLACK_APP_TOKEN to use Socket Mode instead`,
+  SLACK_APP_TOKEN: `an App-Level Token with the connections:write scope (starts with xapp-) under "Basic Information > App-Level Tokens" of ${MANIFEST_HINT}`,
+};
+
+/**
+ * The JOBBOT_CONFIG file. Clusters, admins, policies and guardrails are filled in by later features;
+ * unknown top-level keys are refused now so that a typo never silently disables a rule.
+ */
+const fileConfigSchema = z
+  .strictObject({
+    admins: z.unknown().optional(),
+    clusters: z.unknown().optional(),
+    policies: z.unknown().optional(),
+    guardrails: z.unknown().optional(),
+  })
+  .nullable()
+  .transform((v) => v ?? {});
+export type FileConfig = z.output<typeof fileConfigSchema>;
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const envSchema = z.object({
+  SLACK_BOT_TOKEN: z
+    .string({ error: 'is missing' })
+    .trim()
+    .min(1, 'is missing')
+    .refine((v) => v.startsWith('xoxb-'), 'must be a bot token starting with xoxb-'),
+  SLACK_SIGNING_SECRET: z.string().trim().min(1, 'is empty').optional(),
+  SLACK_APP_TOKEN: z
+    .string()
+    .trim()
+    .refine((v) => v.startsWith('xapp-'), 'must be an app-level token starting with xapp-')
+    .optional(),
+  SLACK_API_URL: z
+    .url({ protocol: /^https?$/, error: 'must be an http(s) URL such as https://slack.com/api/' })
+    .transform((v) => (v.endsWith('/') ? v : `${v}/`))
+    .optional(),
+  PORT: z.coerce
+    .number({ error: 'must be a port number' })
+    .int('must be a whole number')
+    .min(0, 'must be between 0 and 65535')
+    .max(65535, 'must be between 0 and 65535')
+    .default(3000),
+  KUBECONFIG: z.string().optional(),
+  JOBBOT_DB: z.string().trim().min(1, 'is empty').default('./data/jobbot.db'),
+  JOBBOT_CONFIG: z.string().trim().min(1, 'is empty').optional(),
+  JOBBOT_COMMAND: z
+    .string()
+    .trim()
+    .regex(/^\/[a-z0-9_-]{1,31}$/, 'must be a slash command such as /job (lower case, at most 32 characters)')
+    .default('/job'),
+  LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
+});
+
+export class ConfigError extends Error {
+  readonly problems: string[];
+  constructor(problems: string[]) {
+    super(
+      [
+        'Jobbot cannot start because of its settings:',
+        ...problems.map((p) => `  - ${p}`),
+        'Set them in the environment or in a .env file in the working directory (README.md, "Settings").',
+      ].join('\n'),
+    );
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+export interface LoadOptions {
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+  home?: string;
+  /** Whether the pod's service account is mounted; injectable for tests. */
+  inCluster?: boolean;
+}
+
+const SERVICE_ACCOUNT_TOKEN = '/var/run/secrets/kubernetes.io/serviceaccount/token';
+
+export function loadConfig(options: LoadOptions = {}): Config {
+  const cwd = options.cwd ?? process.cwd();
+  const env = { ...stripEmpty(readDotEnv(cwd)), ...stripEmpty(options.env ?? process.env) };
+  const parsed = envSchema.safeParse(env);
+  const problems: string[] = [];
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      const name = String(issue.path[0]);
+      const where = HELP[name] ? ` Get it from ${HELP[name]}.` : '';
+      problems.push(`${name} ${issue.message}.${where}`);
+    }
+  }
+  const e = parsed.success ? parsed.data : undefined;
+  // Checked on the raw values so that it is reported together with any other problem.
+  if (!env.SLACK_APP_TOKEN && !env.SLACK_SIGNING_SECRET) {
+    problems.push(
+      `SLACK_SIGNING_SECRET is missing (needed unless SLACK_APP_TOKEN is set). Get it from ${HELP.SLACK_SIGNING_SECRET}.`,
+    );
+  }
+  let file: FileConfig = {};
+  const filePath = e?.JOBBOT_CONFIG ? path.resolve(cwd, e.JOBBOT_CONFIG) : undefined;
+  if (filePath) {
+    const result = readFileConfig(filePath);
+    if (typeof result === 'string') problems.push(result);
+    else file = result;
+  }
+  if (problems.length > 0 || !e) throw new ConfigError(problems);
+
+  return {
+    slack: {
+      botToken: e.SLACK_BOT_TOKEN,
+      signingSecret: e.SLACK_SIGNING_SECRET,
+      appToken: e.SLACK_APP_TOKEN,
+      apiUrl: e.SLACK_API_URL,
+    },
+    port: e.PORT,
+    kube: kubeSource(
+      e.KUBECONFIG,
+      cwd,
+      options.home ?? homedir(),
+      options.inCluster ?? (existsSync(SERVICE_ACCOUNT_TOKEN) && Boolean(env.KUBERNETES_SERVICE_HOST)),
+    ),
+    dbPath: path.resolve(cwd, e.JOBBOT_DB),
+    file,
+    filePath,
+    command: e.JOBBOT_COMMAND,
+    logLevel: e.LOG_LEVEL,
+  };
+}
+
+/** The standard kubeconfig lookup: $KUBECONFIG (a path list), then ~/.kube/config, then in-cluster. */
+function kubeSource(
+  kubeconfig: string | undefined,
+  cwd: string,
+  home: string,
+  inCluster: boolean,
+): KubeSource {
+  const listed = (kubeconfig ?? '')
+    .split(path.delimiter)
+    .filter(Boolean)
+    .map((p) => path.resolve(cwd, p));
+  if (listed.length > 0) return { kind: 'files', paths: listed };
+  const fallback = path.join(home, '.kube', 'config');
+  if (existsSync(fallback)) return { kind: 'files', paths: [fallback] };
+  if (inCluster) return { kind: 'in-cluster' };
+  return { kind: 'none', looked: ['KUBECONFIG', fallback, 'in-cluster service account'] };
+}
+
+function readFileConfig(filePath: string): FileConfig | string {
+  let text: string;
+  try {
+    text = readFileSync(filePath, 'utf8');
+  } catch {
+    return `JOBBOT_CONFIG points to ${filePath}, which cannot be read. Fix the path or unset JOBBOT_CONFIG.`;
+  }
+  let doc: unknown;
+  try {
+    doc = yaml.load(text, { filename: filePath });
+  } catch (err) {
+    const mark = (err as { mark?: { line: number } }).mark;
+    const line = mark ? ` at line ${mark.line + 1}` : '';
+    return `JOBBOT_CONFIG file ${filePath} is not valid YAML${line}: ${(err as { reason?: string }).reason ?? 'parse error'}.`;
+  }
+  const result = fileConfigSchema.safeParse(doc);
+  if (!result.success) {
+    const first = result.error.issues[0];
+    const keys = first && 'keys' in first ? (first.keys as string[]).join(', ') : '';
+    const detail = keys ? `unknown key(s) ${keys}` : (first?.message ?? 'invalid');
+    return `JOBBOT_CONFIG file ${filePath}: ${detail}. Allowed top-level keys: admins, clusters, policies, guardrails.`;
+  }
+  return result.data;
+}
+
+function readDotEnv(cwd: string): Record<string, string> {
+  const file = path.join(cwd, '.env');
+  if (!existsSync(file)) return {};
+  return parseEnv(readFileSync(file, 'utf8')) as Record<string, string>;
+}
+
+/** An empty variable (`FOO=`) counts as unset, as most people mean by it. */
+function stripEmpty(env: Record<string, string | undefined>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) if (v !== undefined && v !== '') out[k] = v;
+  return out;
+}

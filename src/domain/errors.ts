@@ -1,0 +1,24 @@
+/**
+ * Errors that reach a person. Each carries a stable `code` (for logs, metrics, API bodies and tests)
+ * and a `userMessage`: one sentence that says what happened and what to do next. Anything that is
+ * not a JobbotError is a bug and is shown to the user only as a generic apology with a reference.
+ */
+export type ErrorCode = 'config_invalid' | 'unknown_subcommand' | 'internal_error';
+
+export class JobbotError extends Error {
+  readonly code: ErrorCode;
+  readonly userMessage: string;
+  readonly details: Readonly<Record<string, unknown>>;
+
+  constructor(code: ErrorCode, userMessage: string, details: Record<string, unknown> = {}, cause?: unknown) {
+    super(userMessage, cause === undefined ? undefined : { cause });
+    this.name = 'JobbotError';
+    this.code = code;
+    this.userMessage = userMessage;
+    this.details = details;
+  }
+}
+
+export function isJobbotError(err: unknown): err is JobbotError {
+  return err instanceof JobbotError;
+}

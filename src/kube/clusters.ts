@@ -1,0 +1,161 @@
+/**
+ * Clusters. Each kubeconfig context is one cluster named after the context; inside a pod the service
+ * account gives the single cluster `in-cluster`. A cluster that cannot be reached is still registered:
+ * Jobbot keeps serving the others and reports the failed check in the log and in /readyz, and keeps
+ * checking so the report heals by itself.
+ */
+import { KubeConfig, VersionApi } from '@kubernetes/client-node';
+import type { KubeSource } from '../config.js';
+import type { Logger } from '../logger.js';
+
+export interface ClusterCheck {
+  cluster: string;
+  reachable: boolean;
+  checkedAt: string | undefined;
+  /** Server version (gitVersion) on success. */
+  version?: string;
+  /** Why the last check failed, in words an operator can act on. */
+  error?: string;
+}
+
+export interface Cluster {
+  name: string;
+  server: string;
+  kubeConfig: KubeConfig;
+}
+
+export function loadKubeConfig(source: KubeSource): KubeConfig {
+  const kc = new KubeConfig();
+  if (source.kind === 'in-cluster') {
+    kc.loadFromCluster();
+    return kc;
+  }
+  if (source.kind === 'files') {
+    const [first, ...rest] = source.paths;
+    if (first) kc.loadFromFile(first);
+    for (const file of rest) {
+      const other = new KubeConfig();
+      other.loadFromFile(file);
+      kc.mergeConfig(other);
+    }
+  }
+  return kc;
+}
+
+/** One KubeConfig per context, each with that context current, so clients never share state. */
+export function clustersFrom(kc: KubeConfig, source: KubeSource): Cluster[] {
+  return kc.getContexts().map((ctx) => {
+    const single = new KubeConfig();
+    single.loadFromOptions({
+      clusters: kc.clusters,
+      users: kc.users,
+      contexts: kc.contexts,
+      currentContext: ctx.name,
+    });
+    const name = source.kind === 'in-cluster' ? 'in-cluster' : ctx.name;
+    return { name, server: single.getCurrentCluster()?.server ?? '', kubeConfig: single };
+  });
+}
+
+export interface ClusterRegistryOptions {
+  checkTimeoutMs?: number;
+  recheckIntervalMs?: number;
+}
+
+export class ClusterRegistry {
+  readonly #clusters: Map<string, Cluster>;
+  readonly #checks = new Map<string, ClusterCheck>();
+  readonly #log: Logger;
+  readonly #timeoutMs: number;
+  readonly #intervalMs: number;
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(clusters: Cluster[], log: Logger, options: ClusterRegistryOptions = {}) {
+    this.#clusters = new Map(clusters.map((c) => [c.name, c]));
+    this.#log = log;
+    this.#timeoutMs = options.checkTimeoutMs ?? 5_000;
+    this.#intervalMs = options.recheckIntervalMs ?? 30_000;
+    for (const c of clusters)
+      this.#checks.set(c.name, { cluster: c.name, reachable: false, checkedAt: undefined });
+  }
+
+  names(): string[] {
+    return [...this.#clusters.keys()];
+  }
+
+  get(name: string): Cluster | undefined {
+    return this.#clusters.get(name);
+  }
+
+  checks(): ClusterCheck[] {
+    return [...this.#checks.values()];
+  }
+
+  /** Checks every cluster now (in parallel), then every interval in the background. */
+  async start(): Promise<void> {
+    await this.checkAll();
+    this.#timer = setInterval(() => void this.checkAll(), this.#intervalMs);
+    this.#timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.#timer);
+  }
+
+  async checkAll(): Promise<ClusterCheck[]> {
+    return Promise.all([...this.#clusters.values()].map((c) => this.check(c)));
+  }
+
+  private async check(cluster: Cluster): Promise<ClusterCheck> {
+    const before = this.#checks.get(cluster.name);
+    let result: ClusterCheck;
+    try {
+      const info = await withTimeout(cluster.kubeConfig.makeApiClient(VersionApi).getCode(), this.#timeoutMs);
+      result = {
+        cluster: cluster.name,
+        reachable: true,
+        checkedAt: new Date().toISOString(),
+        version: info.gitVersion,
+      };
+    } catch (err) {
+      result = {
+        cluster: cluster.name,
+        reachable: false,
+        checkedAt: new Date().toISOString(),
+        error: describe(err, cluster.server),
+      };
+    }
+    this.#checks.set(cluster.name, result);
+    if (result.reachable && before?.reachable !== true) {
+      this.#log.info({ cluster: cluster.name, version: result.version }, 'cluster reachable');
+    } else if (!result.reachable && (before?.reachable !== false || before.checkedAt === undefined)) {
+      this.#log.warn(
+        { cluster: cluster.name, server: cluster.server, error: result.error },
+        'cluster unreachable',
+      );
+    }
+    return result;
+  }
+}
+
+function describe(err: unknown, server: string): string {
+  if (err instanceof TimeoutError) return `no answer from ${server} within ${err.ms} ms`;
+  const e = err as { code?: unknown; message?: string; cause?: { code?: string } };
+  if (typeof e.code === 'number') return `${server} answered HTTP ${e.code}`;
+  const sys = e.cause?.code ?? (typeof e.code === 'string' ? e.code : undefined);
+  return sys ? `cannot connect to ${server} (${sys})` : `cannot reach ${server}: ${e.message ?? String(err)}`;
+}
+
+class TimeoutError extends Error {
+  constructor(readonly ms: number) {
+    super(`timed out after ${ms} ms`);
+  }
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new TimeoutError(ms)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}

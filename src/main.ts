@@ -1,0 +1,159 @@
+/**
+ * Composition root: config -> logger -> database -> adapters (Kubernetes, Slack) -> services ->
+ * transports (HTTP server, Slack). `start` is exactly what `npm start` runs, and what the end-to-end
+ * tests start, so they test the real wiring. Shutdown runs the other way round.
+ */
+import { pathToFileURL } from 'node:url';
+import { type Config, ConfigError, loadConfig } from './config.js';
+import { createMetrics } from './http/metrics.js';
+import { createHttpServer, type Readiness } from './http/server.js';
+import { ClusterRegistry, clustersFrom, loadKubeConfig } from './kube/clusters.js';
+import { createLogger, type Logger } from './logger.js';
+import { createSlackApp, createWebClient } from './slack/app.js';
+import type { Subcommand } from './slack/commands.js';
+import { SlackIdentity, SlackTokenRejected } from './slack/identity.js';
+import { registerSlashCommand } from './slack/listeners/slash-command.js';
+import { helpSubcommand } from './slack/subcommands/help.js';
+import { isDatabaseOpen, openDatabase } from './store/db.js';
+
+export interface Running {
+  port: number;
+  mode: 'http' | 'socket';
+  log: Logger;
+  readiness(): Readiness;
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  logger?: Logger;
+}
+
+/** Thrown when start-up cannot go on for a reason the operator must fix; main prints it and exits 1. */
+export class StartupError extends Error {
+  override name = 'StartupError';
+}
+
+export async function start(config: Config, options: StartOptions = {}): Promise<Running> {
+  const log = options.logger ?? createLogger(config.logLevel);
+  if (!config.filePath) {
+    log.warn(
+      'No JOBBOT_CONFIG file: every workspace member may create, change and dispatch any job. See README.md, "Access control".',
+    );
+  }
+  const db = openDatabase(config.dbPath);
+  const metrics = createMetrics();
+
+  const kubeConfig = loadKubeConfig(config.kube);
+  const clusters = new ClusterRegistry(
+    clustersFrom(kubeConfig, config.kube),
+    log.child({ component: 'clusters' }),
+  );
+  if (config.kube.kind === 'none') {
+    log.warn(
+      { looked: config.kube.looked },
+      'No Kubernetes configuration found: no cluster is available. Set KUBECONFIG.',
+    );
+  }
+
+  const web = createWebClient(config, log);
+  const identity = new SlackIdentity(web, log.child({ component: 'slack' }));
+  try {
+    await identity.start();
+  } catch (err) {
+    db.close();
+    if (err instanceof SlackTokenRejected) throw new StartupError(err.message);
+    throw err;
+  }
+  const slack = createSlackApp(config, identity, log);
+
+  const subcommands: Subcommand[] = [];
+  const notes = () =>
+    config.filePath
+      ? []
+      : ['No access policy is configured: everyone in this workspace may use every command.'];
+  subcommands.push(helpSubcommand(() => subcommands, notes));
+  registerSlashCommand(slack.app, {
+    command: config.command,
+    subcommands: () => subcommands,
+    fallback: 'help',
+    log: log.child({ component: 'commands' }),
+    metrics,
+  });
+
+  const readiness = (): Readiness => {
+    const database = { ok: isDatabaseOpen(db) };
+    const slackStatus = identity.status();
+    return {
+      ready: database.ok && slackStatus.ok,
+      database,
+      slack: { ...slackStatus, mode: slack.mode },
+      clusters: clusters.checks(),
+    };
+  };
+  const http = createHttpServer({ log, metrics, readiness, slackEvents: slack.requestListener });
+
+  // Cluster checks run in the background: a slow or unreachable cluster must not delay start-up.
+  void clusters.start();
+  const port = await http.listen(config.port);
+  await slack.start();
+  log.info({ port, mode: slack.mode, clusters: clusters.names(), command: config.command }, 'Jobbot started');
+
+  let stopping: Promise<void> | undefined;
+  const stop = () => {
+    stopping ??= (async () => {
+      log.info('Jobbot stopping');
+      await http.close();
+      await slack.stop();
+      identity.stop();
+      clusters.stop();
+      db.close();
+      log.info('Jobbot stopped');
+    })();
+    return stopping;
+  };
+  return { port, mode: slack.mode, log, readiness, stop };
+}
+
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+  let running: Running;
+  try {
+    running = await start(config);
+  } catch (err) {
+    if (err instanceof StartupError) {
+      process.stderr.write(`Jobbot cannot start: ${err.message}\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => {
+      running.log.info({ signal }, 'signal received');
+      running.stop().then(
+        () => process.exit(0),
+        (err: unknown) => {
+          running.log.error({ err }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
+    });
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().catch((err: unknown) => {
+    process.stderr.write(
+      `Jobbot stopped on an unexpected error: ${err instanceof Error ? err.message : String(err)}\n`,
+    );
+    process.exit(1);
+  });
+}

@@ -1,0 +1,85 @@
+/**
+ * Builds the Bolt App on the transport the settings choose: Socket Mode when SLACK_APP_TOKEN is set
+ * (no public URL needed), otherwise HTTP, where our own HTTP server hands /slack/events to Bolt's
+ * HTTPReceiver. Authorization uses the identity learnt from auth.test instead of letting Bolt call it
+ * in its constructor, because Bolt caches a failed call forever and a Slack outage at start-up would
+ * otherwise break every later request.
+ */
+import type { RequestListener } from 'node:http';
+import { App, HTTPReceiver, SocketModeReceiver, webApi } from '@slack/bolt';
+import type { Config } from '../config.js';
+import type { Logger } from '../logger.js';
+import { boltLogger } from './bolt-logger.js';
+import type { SlackIdentity } from './identity.js';
+
+/**
+ * Few, quick retries: a person is waiting on most calls, and 429s are still honoured through
+ * Retry-After by the client. Durable delivery is the notifier's job, not the client's.
+ */
+export const CLIENT_RETRIES = { retries: 2, factor: 2, minTimeout: 200, maxTimeout: 2_000 } as const;
+
+export function slackClientOptions(config: Config, log: Logger): webApi.WebClientOptions {
+  return {
+    ...(config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {}),
+    logger: boltLogger(log),
+    retryConfig: CLIENT_RETRIES,
+  };
+}
+
+export function createWebClient(config: Config, log: Logger): webApi.WebClient {
+  return new webApi.WebClient(config.slack.botToken, slackClientOptions(config, log));
+}
+
+export interface SlackApp {
+  app: App;
+  mode: 'http' | 'socket';
+  /** Present in HTTP mode: mount it on POST /slack/events. */
+  requestListener: RequestListener | undefined;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export function createSlackApp(config: Config, identity: SlackIdentity, log: Logger): SlackApp {
+  const logger = boltLogger(log);
+  const clientOptions = slackClientOptions(config, log);
+  const authorize = async () => {
+    const me = await identity.require();
+    return { botToken: config.slack.botToken, botId: me.botId, botUserId: me.botUserId, teamId: me.teamId };
+  };
+  if (config.slack.appToken) {
+    const receiver = new SocketModeReceiver({
+      appToken: config.slack.appToken,
+      logger,
+      installerOptions: { clientOptions },
+    });
+    const app = new App({ receiver, authorize, logger, clientOptions });
+    let started = false;
+    return {
+      app,
+      mode: 'socket',
+      requestListener: undefined,
+      start: async () => {
+        await app.start();
+        started = true;
+      },
+      stop: async () => {
+        if (started) await app.stop();
+        started = false;
+      },
+    };
+  }
+  const receiver = new HTTPReceiver({
+    // config.ts guarantees a signing secret whenever no app token is set.
+    signingSecret: config.slack.signingSecret ?? '',
+    logger,
+    // Bolt answers 404 itself if nothing acks within 3 s; that is Slack's own deadline.
+  });
+  const app = new App({ receiver, authorize, logger, clientOptions });
+  return {
+    app,
+    mode: 'http',
+    requestListener: receiver.requestListener,
+    start: async () => {},
+    stop: async () => {},
+  };
+}

@@ -1,0 +1,47 @@
+/**
+ * Small Block Kit builders shared by every view. They clip text to Slack's limits so no message is
+ * ever refused with `invalid_blocks` because a user typed a long name; the clip is visible (…).
+ */
+import type { types } from '@slack/bolt';
+
+export type Block = types.KnownBlock;
+
+export const LIMITS = {
+  sectionText: 3000,
+  headerText: 150,
+  contextText: 3000,
+  buttonText: 75,
+  messageText: 40_000,
+} as const;
+
+export function clip(text: string, max: number): string {
+  if (text.length <= max) return text;
+  return `${text.slice(0, max - 1)}…`;
+}
+
+export function header(text: string): Block {
+  return { type: 'header', text: { type: 'plain_text', text: clip(text, LIMITS.headerText), emoji: true } };
+}
+
+export function section(mrkdwn: string): Block {
+  return { type: 'section', text: { type: 'mrkdwn', text: clip(mrkdwn, LIMITS.sectionText) } };
+}
+
+export function context(mrkdwn: string): Block {
+  return { type: 'context', elements: [{ type: 'mrkdwn', text: clip(mrkdwn, LIMITS.contextText) }] };
+}
+
+export function divider(): Block {
+  return { type: 'divider' };
+}
+
+/** Escapes the three characters Slack's mrkdwn treats as control characters. */
+export function escapeMrkdwn(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/** A message body: `text` is the notification and screen-reader fallback; blocks are what is shown. */
+export interface MessageBody {
+  text: string;
+  blocks: Block[];
+}
