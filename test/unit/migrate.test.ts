@@ -5,6 +5,7 @@ import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/store/db.js';
 import { type Migration, MigrationError, migrate } from '../../src/store/migrate.js';
+import { migrations } from '../../src/store/migrations/index.js';
 
 const two: Migration[] = [
   { id: 1, name: 'a', up: 'create table a (x integer) strict' },
@@ -51,7 +52,7 @@ describe('openDatabase', () => {
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
     expect(db.pragma('busy_timeout', { simple: true })).toBe(5000);
-    expect(db.prepare('select count(*) as n from migrations').get()).toEqual({ n: 1 });
+    expect(db.prepare('select count(*) as n from migrations').get()).toEqual({ n: migrations.length });
     db.close();
   });
 });

@@ -1,0 +1,18 @@
+/**
+ * Vitest global setup: compiles the app once with the production build, so process-level tests
+ * run `node dist/main.js` exactly as `npm start` does.
+ */
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+
+export default function setup(): void {
+  const root = path.resolve(import.meta.dirname, '../..');
+  execFileSync(
+    process.execPath,
+    [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'],
+    {
+      cwd: root,
+      stdio: 'inherit',
+    },
+  );
+}
