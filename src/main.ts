@@ -8,13 +8,19 @@ import { type Config, ConfigError, loadConfig } from './config.js';
 import { createMetrics } from './http/metrics.js';
 import { createHttpServer, type Readiness } from './http/server.js';
 import { ClusterRegistry, clustersFrom, loadKubeConfig } from './kube/clusters.js';
+import { KubeJobs } from './kube/jobs.js';
 import { createLogger, type Logger } from './logger.js';
+import { DefinitionService } from './services/definitions.js';
 import { createSlackApp, createWebClient } from './slack/app.js';
 import type { Subcommand } from './slack/commands.js';
 import { SlackIdentity, SlackTokenRejected } from './slack/identity.js';
+import { registerDefinitionListeners } from './slack/listeners/definitions.js';
 import { registerSlashCommand } from './slack/listeners/slash-command.js';
+import { definitionSubcommands } from './slack/subcommands/definitions.js';
 import { helpSubcommand } from './slack/subcommands/help.js';
+import { UserDirectory } from './slack/users.js';
 import { isDatabaseOpen, openDatabase } from './store/db.js';
+import { DefinitionRepository } from './store/definitions.js';
 
 export interface Running {
   port: number;
@@ -66,12 +72,26 @@ export async function start(config: Config, options: StartOptions = {}): Promise
   }
   const slack = createSlackApp(config, identity, log);
 
+  // Interactive calls answer a person inside Slack's 3-second window, so cluster calls are kept short.
+  const kube = new KubeJobs(clusters, 1_200);
+  const definitions = new DefinitionService(new DefinitionRepository(db), kube);
+  const users = new UserDirectory(web);
+
   const subcommands: Subcommand[] = [];
   const notes = () =>
     config.filePath
       ? []
       : ['No access policy is configured: everyone in this workspace may use every command.'];
-  subcommands.push(helpSubcommand(() => subcommands, notes));
+  subcommands.push(
+    helpSubcommand(() => subcommands, notes),
+    ...definitionSubcommands(definitions),
+  );
+  registerDefinitionListeners(slack.app, {
+    service: definitions,
+    users,
+    command: config.command,
+    log: log.child({ component: 'definitions' }),
+  });
   registerSlashCommand(slack.app, {
     command: config.command,
     subcommands: () => subcommands,

@@ -7,6 +7,7 @@
 import { KubeConfig, VersionApi } from '@kubernetes/client-node';
 import type { KubeSource } from '../config.js';
 import type { Logger } from '../logger.js';
+import { TimeoutError, withTimeout } from './timeout.js';
 
 export interface ClusterCheck {
   cluster: string;
@@ -144,18 +145,4 @@ function describe(err: unknown, server: string): string {
   if (typeof e.code === 'number') return `${server} answered HTTP ${e.code}`;
   const sys = e.cause?.code ?? (typeof e.code === 'string' ? e.code : undefined);
   return sys ? `cannot connect to ${server} (${sys})` : `cannot reach ${server}: ${e.message ?? String(err)}`;
-}
-
-class TimeoutError extends Error {
-  constructor(readonly ms: number) {
-    super(`timed out after ${ms} ms`);
-  }
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new TimeoutError(ms)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

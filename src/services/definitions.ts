@@ -1,0 +1,327 @@
+/**
+ * The life of a job definition: save (create or edit), show, list, delete. Saving runs every check
+ * before anything is stored — parse, Kubernetes' own rules, then a server-side dry run on the chosen
+ * cluster — and either stores the definition or returns field errors; never half of both.
+ */
+import type { Actor } from '../domain/actor.js';
+import {
+  type DefinitionForm,
+  type FieldError,
+  formToTemplate,
+  type JobTemplate,
+  type LineOf,
+  parseJobYaml,
+  renderJob,
+  validateDefinition,
+  withLines,
+} from '../domain/definition/index.js';
+import { diffTemplates } from '../domain/diff.js';
+import { JobbotError } from '../domain/errors.js';
+import type { KubeFailure } from '../kube/errors.js';
+import type {
+  DefinitionRecord,
+  DefinitionSource,
+  DefinitionState,
+  RevisionRecord,
+} from '../store/definitions.js';
+import { DuplicateNameError, StaleRevisionError } from '../store/definitions.js';
+
+/** What the modal (or a message shortcut) submits. */
+export type DefinitionDraft =
+  | { mode: 'yaml'; cluster: string; namespace: string; description: string; yaml: string }
+  | {
+      mode: 'form';
+      cluster: string;
+      namespace: string;
+      name: string;
+      description: string;
+      form: DefinitionForm;
+    };
+
+export type SaveResult =
+  | { ok: true; definition: DefinitionRecord; created: boolean }
+  | { ok: false; errors: FieldError[] };
+
+/** The repository operations this service uses. */
+export interface DefinitionStore {
+  create(state: DefinitionState, actor: Actor, at: string): DefinitionRecord;
+  update(
+    id: number,
+    basedOn: number,
+    state: DefinitionState,
+    actor: Actor,
+    changes: string[],
+    at: string,
+  ): DefinitionRecord;
+  markDeleted(id: number, actor: Actor, at: string): boolean;
+  getByName(name: string): DefinitionRecord | undefined;
+  list(page: { offset: number; limit: number }): { items: DefinitionRecord[]; total: number };
+  names(): string[];
+  revisions(id: number): RevisionRecord[];
+}
+
+type Result<T> = { ok: true; value: T } | { ok: false; failure: KubeFailure };
+
+/** What the service needs from the clusters. */
+export interface ClusterGateway {
+  clusterNames(): string[];
+  namespaces(cluster: string): Promise<Result<string[]>>;
+  dryRunCreate(cluster: string, manifest: ReturnType<typeof renderJob>): Promise<Result<void>>;
+}
+
+export interface EditTarget {
+  name: string;
+  /** The revision the person started editing from. */
+  revision: number;
+}
+
+export class DefinitionService {
+  constructor(
+    private readonly store: DefinitionStore,
+    private readonly clusters: ClusterGateway,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  clusterNames(): string[] {
+    return this.clusters.clusterNames();
+  }
+
+  /** Namespaces a definition may use on this cluster; an unreachable cluster offers none. */
+  async namespaces(cluster: string): Promise<string[]> {
+    const result = await this.clusters.namespaces(cluster);
+    return result.ok ? result.value : [];
+  }
+
+  get(name: string): DefinitionRecord {
+    const found = this.store.getByName(name);
+    if (found) return found;
+    throw this.unknown(name);
+  }
+
+  find(name: string): DefinitionRecord | undefined {
+    return this.store.getByName(name);
+  }
+
+  list(page: { offset: number; limit: number }): { items: DefinitionRecord[]; total: number } {
+    return this.store.list(page);
+  }
+
+  revisions(name: string): { definition: DefinitionRecord; revisions: RevisionRecord[] } {
+    const definition = this.get(name);
+    return { definition, revisions: this.store.revisions(definition.id) };
+  }
+
+  /** Deletes the live definition `name`; with `expectedId`, only if it is still that definition. */
+  delete(name: string, actor: Actor, expectedId?: number): DefinitionRecord {
+    const definition = this.get(name);
+    if (expectedId !== undefined && definition.id !== expectedId) {
+      throw new JobbotError(
+        'definition_not_found',
+        `Job \`${name}\` was already deleted (a newer job has that name now); nothing was deleted.`,
+      );
+    }
+    this.store.markDeleted(definition.id, actor, this.now().toISOString());
+    return definition;
+  }
+
+  async save(draft: DefinitionDraft, actor: Actor, editing?: EditTarget): Promise<SaveResult> {
+    const current = editing ? this.store.getByName(editing.name) : undefined;
+    if (editing && !current) {
+      return {
+        ok: false,
+        errors: [
+          {
+            path: 'name',
+            message: `Job ${editing.name} was deleted while you edited it; nothing was saved.`,
+          },
+        ],
+      };
+    }
+    const built = this.build(draft, current);
+    if ('errors' in built) return { ok: false, errors: built.errors };
+    const state = built.state;
+
+    const placement = await this.placement(state.cluster);
+    if ('errors' in placement) return { ok: false, errors: placement.errors };
+    const errors = validateDefinition(
+      { ...state, template: state.template as JobTemplate, yamlNamespace: built.yamlNamespace },
+      placement,
+    );
+    if (errors.length > 0) return { ok: false, errors: withLinesIfYaml(errors, built.lineOf) };
+
+    const other = this.store.getByName(state.name);
+    if (other && other.id !== current?.id) {
+      return {
+        ok: false,
+        errors: [
+          {
+            path: 'name',
+            message: `A job named ${state.name} already exists. Pick another name, or change it with /job edit ${state.name}.`,
+          },
+        ],
+      };
+    }
+
+    const dry = await this.clusters.dryRunCreate(
+      state.cluster,
+      renderJob(
+        { name: state.name, namespace: state.namespace, template: state.template as JobTemplate },
+        {
+          number: 1,
+          dispatchedBy: { id: actor.id, name: actor.name },
+        },
+      ),
+    );
+    if (!dry.ok)
+      return { ok: false, errors: withLinesIfYaml(dryRunErrors(dry.failure, state.cluster), built.lineOf) };
+
+    const at = this.now().toISOString();
+    try {
+      if (!current) return { ok: true, definition: this.store.create(state, actor, at), created: true };
+      const changes = describeChanges(current, state);
+      return {
+        ok: true,
+        definition: this.store.update(current.id, editing!.revision, state, actor, changes, at),
+        created: false,
+      };
+    } catch (err) {
+      if (err instanceof DuplicateNameError) {
+        return {
+          ok: false,
+          errors: [
+            {
+              path: 'name',
+              message: `A job named ${state.name} already exists. Pick another name, or change it with /job edit ${state.name}.`,
+            },
+          ],
+        };
+      }
+      if (err instanceof StaleRevisionError) {
+        return {
+          ok: false,
+          errors: [
+            {
+              path: 'name',
+              message: `Someone saved ${current?.name} (now revision ${err.current}) while you edited it. Close this and run /job edit again to start from their version; nothing was saved.`,
+            },
+          ],
+        };
+      }
+      throw err;
+    }
+  }
+
+  private build(
+    draft: DefinitionDraft,
+    current: DefinitionRecord | undefined,
+  ): { state: DefinitionState; yamlNamespace?: string; lineOf?: LineOf } | { errors: FieldError[] } {
+    const common = {
+      cluster: draft.cluster.trim(),
+      namespace: draft.namespace.trim(),
+      description: draft.description.trim(),
+    };
+    if (draft.mode === 'yaml') {
+      const parsed = parseJobYaml(draft.yaml);
+      if (!parsed.ok) return { errors: parsed.errors };
+      if (!parsed.name) {
+        return {
+          errors: [
+            {
+              path: 'metadata.name',
+              message: 'The YAML has no metadata.name: add the job name under metadata.',
+            },
+          ],
+        };
+      }
+      return {
+        state: {
+          ...common,
+          name: parsed.name,
+          source: 'yaml' as DefinitionSource,
+          template: parsed.manifest,
+          yaml: draft.yaml,
+        },
+        ...(parsed.namespace ? { yamlNamespace: parsed.namespace } : {}),
+        lineOf: parsed.lineOf,
+      };
+    }
+    const base = current ? (current.template as JobTemplate) : undefined;
+    const built = formToTemplate(draft.form, base);
+    if ('errors' in built) return { errors: built.errors };
+    return {
+      state: { ...common, name: draft.name.trim(), source: 'form', template: built.template, yaml: null },
+    };
+  }
+
+  /** The clusters for validation, with the chosen cluster's namespaces read from it. */
+  private async placement(
+    cluster: string,
+  ): Promise<{ clusters: { name: string; namespaces: string[] }[] } | { errors: FieldError[] }> {
+    const names = this.clusters.clusterNames();
+    if (!names.includes(cluster)) return { clusters: names.map((name) => ({ name, namespaces: [] })) };
+    const ns = await this.clusters.namespaces(cluster);
+    if (!ns.ok) {
+      return {
+        errors: [
+          {
+            path: 'cluster',
+            message: `Cluster ${cluster} cannot be reached right now (${ns.failure.message}). Try again in a moment, or pick another cluster; nothing was saved.`,
+          },
+        ],
+      };
+    }
+    return { clusters: names.map((name) => ({ name, namespaces: name === cluster ? ns.value : [] })) };
+  }
+
+  private unknown(name: string): JobbotError {
+    const names = this.store.names();
+    const near = names.filter((n) => n.includes(name) || name.includes(n)).slice(0, 3);
+    const hint =
+      near.length > 0 ? ` Did you mean ${near.map((n) => `\`${n}\``).join(', ')}?` : ' See /job list.';
+    return new JobbotError('definition_not_found', `There is no job named \`${name}\`.${hint}`, { name });
+  }
+}
+
+function dryRunErrors(failure: KubeFailure, cluster: string): FieldError[] {
+  switch (failure.kind) {
+    case 'invalid': {
+      const causes = failure.causes.filter((c) => c.field);
+      if (causes.length === 0)
+        return [{ path: '', message: `The API server of ${cluster} refused the Job: ${failure.message}` }];
+      return causes.map((c) => ({
+        path: c.field.replace(/^metadata\.name$/, 'name'),
+        message: `${cluster} refused it: ${c.message}`,
+      }));
+    }
+    case 'forbidden':
+      return [
+        {
+          path: 'namespace',
+          message: `Jobbot may not create Jobs there on ${cluster} (${failure.message}). Ask a cluster admin to grant Jobbot's service account access, or pick another namespace.`,
+        },
+      ];
+    case 'not_found':
+      return [{ path: 'namespace', message: `${cluster} says: ${failure.message}. Pick another namespace.` }];
+    default:
+      return [
+        {
+          path: 'cluster',
+          message: `Cluster ${cluster} did not answer the dry run (${failure.message}). Try again in a moment; nothing was saved.`,
+        },
+      ];
+  }
+}
+
+function describeChanges(before: DefinitionRecord, after: DefinitionState): string[] {
+  const changes: string[] = [];
+  for (const field of ['name', 'cluster', 'namespace', 'description'] as const) {
+    if (before[field] !== after[field])
+      changes.push(`${field}: ${JSON.stringify(before[field])} → ${JSON.stringify(after[field])}`);
+  }
+  changes.push(...diffTemplates(before.template, after.template));
+  return changes.length > 0 ? changes : ['no changes'];
+}
+
+function withLinesIfYaml(errors: FieldError[], lineOf: LineOf | undefined): FieldError[] {
+  return lineOf ? withLines(errors, lineOf) : errors;
+}

@@ -1,0 +1,93 @@
+/** `/job new`, `edit`, `show`, `list`, `delete`: the definition subcommands. */
+import { JobbotError } from '../../domain/errors.js';
+import type { DefinitionService } from '../../services/definitions.js';
+import type { CommandContext, Subcommand } from '../commands.js';
+import { blankValues, buildModal, definitionYaml, valuesOf } from '../definition-flow.js';
+import {
+  definitionListMessage,
+  definitionShowMessage,
+  deleteConfirmMessage,
+  LIST_PAGE_SIZE,
+  revisionsMessage,
+} from '../views/definitions.js';
+
+function nameArg(ctx: CommandContext, usage: string): string {
+  const name = ctx.args.find((a) => !a.startsWith('--'));
+  if (!name)
+    throw new JobbotError(
+      'usage',
+      `Name the job: \`${ctx.command} ${usage}\`. \`${ctx.command} list\` shows the names.`,
+    );
+  return name;
+}
+
+export function definitionSubcommands(service: DefinitionService): Subcommand[] {
+  return [
+    {
+      name: 'new',
+      usage: 'new',
+      summary: 'Create a job definition from pasted YAML or a form.',
+      handle: async (ctx) => {
+        const view = await buildModal(
+          service,
+          { mode: 'yaml', containers: 1, channel: ctx.body.channel_id },
+          blankValues(undefined),
+        );
+        await ctx.client.views.open({ trigger_id: ctx.body.trigger_id, view });
+        await ctx.ack();
+      },
+    },
+    {
+      name: 'edit',
+      usage: 'edit NAME',
+      summary: 'Change a job definition; saving makes a new revision.',
+      handle: async (ctx) => {
+        const def = service.get(nameArg(ctx, 'edit NAME'));
+        const values = valuesOf(def);
+        const meta = {
+          mode: def.source,
+          containers: values.form.containers.length,
+          editing: { name: def.name, revision: def.revision },
+          channel: ctx.body.channel_id,
+        };
+        await ctx.client.views.open({
+          trigger_id: ctx.body.trigger_id,
+          view: await buildModal(service, meta, values),
+        });
+        await ctx.ack();
+      },
+    },
+    {
+      name: 'show',
+      usage: 'show NAME [--revisions]',
+      summary: 'Show a job definition (with --revisions: every change, by whom).',
+      handle: async (ctx) => {
+        const name = nameArg(ctx, 'show NAME');
+        if (ctx.args.includes('--revisions')) {
+          const { definition, revisions } = service.revisions(name);
+          await ctx.ack(revisionsMessage(definition, revisions));
+          return;
+        }
+        const def = service.get(name);
+        await ctx.ack(definitionShowMessage(def, definitionYaml(def), ctx.command));
+      },
+    },
+    {
+      name: 'list',
+      usage: 'list',
+      summary: 'List the job definitions.',
+      handle: async (ctx) => {
+        const page = service.list({ offset: 0, limit: LIST_PAGE_SIZE });
+        await ctx.ack(definitionListMessage({ ...page, offset: 0 }, ctx.command));
+      },
+    },
+    {
+      name: 'delete',
+      usage: 'delete NAME',
+      summary: 'Delete a job definition (after you confirm); its history stays.',
+      handle: async (ctx) => {
+        await ctx.ack(deleteConfirmMessage(service.get(nameArg(ctx, 'delete NAME'))));
+      },
+    },
+  ];
+}
