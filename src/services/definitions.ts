@@ -75,6 +75,12 @@ export interface EditTarget {
   revision: number;
 }
 
+const PLACEHOLDER: JobTemplate = {
+  apiVersion: 'batch/v1',
+  kind: 'Job',
+  spec: { template: { spec: { containers: [] } } },
+};
+
 export class DefinitionService {
   constructor(
     private readonly store: DefinitionStore,
@@ -138,7 +144,8 @@ export class DefinitionService {
       };
     }
     const built = this.build(draft, current);
-    if ('errors' in built) return { ok: false, errors: built.errors };
+    if ('errors' in built)
+      return { ok: false, errors: [...built.errors, ...(await this.formFieldErrors(draft))] };
     const state = built.state;
 
     const placement = await this.placement(state.cluster);
@@ -251,6 +258,23 @@ export class DefinitionService {
     return {
       state: { ...common, name: draft.name.trim(), source: 'form', template: built.template, yaml: null },
     };
+  }
+
+  /**
+   * When the form's own fields cannot be read, the definition's fields (name, cluster, namespace,
+   * description) are still checked, so the person sees every problem in one round.
+   */
+  private async formFieldErrors(draft: DefinitionDraft): Promise<FieldError[]> {
+    if (draft.mode !== 'form') return [];
+    const placement = await this.placement(draft.cluster.trim());
+    if ('errors' in placement) return placement.errors;
+    const input = {
+      name: draft.name.trim(),
+      cluster: draft.cluster.trim(),
+      namespace: draft.namespace.trim(),
+      description: draft.description.trim(),
+    };
+    return validateDefinition({ ...input, template: PLACEHOLDER }, placement).filter((e) => e.path in input);
   }
 
   /** The clusters for validation, with the chosen cluster's namespaces read from it. */

@@ -15,7 +15,7 @@ import { startKubeEmulator } from '../support/kube/index.js';
 import { startSlackEmulator } from '../support/slack/index.js';
 
 const MAIN = path.resolve(import.meta.dirname, '../../dist/main.js');
-const cleanups: (() => Promise<unknown> | void)[] = [];
+const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });

@@ -4,7 +4,8 @@ import type { Container, JobTemplate } from '../../domain/definition/index.js';
 import type { DefinitionRecord, RevisionRecord } from '../../store/definitions.js';
 import { type Block, clip, context, escapeMrkdwn, header, type MessageBody, section } from './blocks.js';
 
-export const ACTION_LIST_PAGE = 'definition_list_page';
+/** Previous and Next share a prefix; action ids must differ within their block. */
+export const ACTION_LIST_PAGE = /^definition_list_page_(prev|next)$/;
 export const ACTION_SHOW = 'definition_show';
 export const ACTION_EDIT = 'definition_edit';
 export const ACTION_DELETE_CONFIRM = 'definition_delete_confirm';
@@ -106,8 +107,10 @@ export function definitionListMessage(
   }
   const nav: types.Button[] = [];
   if (page.offset > 0)
-    nav.push(button('Previous', ACTION_LIST_PAGE, String(Math.max(0, page.offset - LIST_PAGE_SIZE))));
-  if (last < page.total) nav.push(button('Next', ACTION_LIST_PAGE, String(last)));
+    nav.push(
+      button('Previous', 'definition_list_page_prev', String(Math.max(0, page.offset - LIST_PAGE_SIZE))),
+    );
+  if (last < page.total) nav.push(button('Next', 'definition_list_page_next', String(last)));
   blocks.push(context(`Showing ${page.offset + 1}–${last} of ${page.total}.`));
   if (nav.length > 0) blocks.push({ type: 'actions', block_id: 'definition_list_nav', elements: nav });
   const text = `Jobs ${page.offset + 1}–${last} of ${page.total}: ${page.items.map((d) => d.name).join(', ')}`;

@@ -4,6 +4,7 @@
 // view_submission the app's ack (response_action errors/update/push/clear, or nothing = close) is
 // applied to the emulator's views, as the Slack client would.
 
+import { recordSlashAck } from './driver-ack.js';
 import {
   type ActionSource,
   actionTs,
@@ -24,7 +25,7 @@ import {
   type Transport,
 } from './driver-transport.js';
 import { applySubmissionAck, submissionResponseUrls } from './driver-views.js';
-import type { JsonObject, StoredView } from './state.js';
+import type { JsonObject, StoredEphemeral, StoredMessage, StoredView } from './state.js';
 import { buildViewState, type StateValues, stateFor, type UserValue } from './view-state.js';
 import { closeModal } from './views-store.js';
 import type { SlackEmulator } from './web-api.js';
@@ -47,6 +48,8 @@ export interface SlackDriverOptions {
 export interface InteractionResponse extends DriverResponse {
   triggerId: string;
   responseUrl?: string;
+  /** A slash command's visible reply (its ack body), to click its buttons. */
+  reply?: ActionSource;
 }
 
 export interface ViewSubmissionResponse extends InteractionResponse {
@@ -97,7 +100,9 @@ export class SlackDriver {
       triggerId,
       responseUrl,
     });
-    return { ...(await this.send('slash', payload, opts)), triggerId, responseUrl };
+    const res = await this.send('slash', payload, opts);
+    const reply = res.status === 200 ? recordSlashAck(this.state, { channel, user }, res.ack) : undefined;
+    return { ...res, triggerId, responseUrl, ...(reply ? { reply: sourceOf(reply) } : {}) };
   }
 
   /** Presses a button the app rendered (found by action_id; blockId/value disambiguate). */
@@ -300,4 +305,8 @@ export class SlackDriver {
     values[blockId] = { ...values[blockId], [actionId]: value };
     stored.view.state = { values };
   }
+}
+
+function sourceOf(reply: StoredEphemeral | StoredMessage): ActionSource {
+  return 'message_ts' in reply ? reply : { channel: reply.channel, ts: reply.ts };
 }

@@ -84,7 +84,7 @@ export interface StoredEphemeral {
   thread_ts?: string;
   text: string;
   blocks?: unknown[];
-  via: 'chat.postEphemeral' | 'response_url';
+  via: 'chat.postEphemeral' | 'response_url' | 'ack';
   deleted?: boolean;
 }
 
