@@ -16,11 +16,13 @@ import type { Subcommand } from './slack/commands.js';
 import { SlackIdentity, SlackTokenRejected } from './slack/identity.js';
 import { registerDefinitionListeners } from './slack/listeners/definitions.js';
 import { registerSlashCommand } from './slack/listeners/slash-command.js';
+import { registerYamlShortcut } from './slack/listeners/yaml-shortcut.js';
 import { definitionSubcommands } from './slack/subcommands/definitions.js';
 import { helpSubcommand } from './slack/subcommands/help.js';
 import { UserDirectory } from './slack/users.js';
 import { isDatabaseOpen, openDatabase } from './store/db.js';
 import { DefinitionRepository } from './store/definitions.js';
+import { DraftRepository } from './store/drafts.js';
 
 export interface Running {
   port: number;
@@ -74,7 +76,7 @@ export async function start(config: Config, options: StartOptions = {}): Promise
 
   // Interactive calls answer a person inside Slack's 3-second window, so cluster calls are kept short.
   const kube = new KubeJobs(clusters, 1_200);
-  const definitions = new DefinitionService(new DefinitionRepository(db), kube);
+  const definitions = new DefinitionService(new DefinitionRepository(db), kube, new DraftRepository(db));
   const users = new UserDirectory(web);
 
   const subcommands: Subcommand[] = [];
@@ -86,6 +88,7 @@ export async function start(config: Config, options: StartOptions = {}): Promise
     helpSubcommand(() => subcommands, notes),
     ...definitionSubcommands(definitions),
   );
+  registerYamlShortcut(slack.app, { service: definitions, log: log.child({ component: 'definitions' }) });
   registerDefinitionListeners(slack.app, {
     service: definitions,
     users,

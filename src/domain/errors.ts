@@ -3,7 +3,13 @@
  * and a `userMessage`: one sentence that says what happened and what to do next. Anything that is
  * not a JobbotError is a bug and is shown to the user only as a generic apology with a reference.
  */
-export type ErrorCode = 'unknown_subcommand' | 'usage' | 'definition_not_found' | 'internal_error';
+export type ErrorCode =
+  | 'unknown_subcommand'
+  | 'usage'
+  | 'definition_not_found'
+  | 'file_unreadable'
+  | 'no_yaml'
+  | 'internal_error';
 
 export class JobbotError extends Error {
   readonly code: ErrorCode;

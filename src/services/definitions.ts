@@ -13,6 +13,7 @@ import {
   parseJobYaml,
   renderJob,
   validateDefinition,
+  validateTemplate,
   withLines,
 } from '../domain/definition/index.js';
 import { diffTemplates } from '../domain/diff.js';
@@ -69,6 +70,17 @@ export interface ClusterGateway {
   dryRunCreate(cluster: string, manifest: ReturnType<typeof renderJob>): Promise<Result<void>>;
 }
 
+/** Where YAML too long for a modal waits while its modal is open. */
+export interface DraftStore {
+  create(userId: string, yaml: string, now: Date): number;
+  get(id: number, userId: string): string | undefined;
+  remove(id: number): void;
+}
+
+export type DraftResult =
+  | { ok: true; id: number; name: string | undefined; chars: number }
+  | { ok: false; errors: FieldError[] };
+
 export interface EditTarget {
   name: string;
   /** The revision the person started editing from. */
@@ -85,8 +97,42 @@ export class DefinitionService {
   constructor(
     private readonly store: DefinitionStore,
     private readonly clusters: ClusterGateway,
+    private readonly drafts: DraftStore,
     private readonly now: () => Date = () => new Date(),
   ) {}
+
+  /**
+   * Keeps a long YAML for the modal to refer to, after checking what can be checked without a cluster,
+   * so a broken spec is reported at once instead of after the person filled in the modal.
+   */
+  startDraft(userId: string, yaml: string): DraftResult {
+    const parsed = parseJobYaml(yaml);
+    if (!parsed.ok) return { ok: false, errors: parsed.errors };
+    const errors = validateTemplate(parsed.manifest);
+    if (errors.length > 0) return { ok: false, errors: withLines(errors, parsed.lineOf) };
+    return {
+      ok: true,
+      id: this.drafts.create(userId, yaml, this.now()),
+      name: parsed.name,
+      chars: yaml.length,
+    };
+  }
+
+  draft(id: number, userId: string): string | undefined {
+    return this.drafts.get(id, userId);
+  }
+
+  /** What the modal shows of a draft: its size and the job name in it. */
+  draftSummary(id: number, userId: string): { chars: number; name: string | undefined } | undefined {
+    const yaml = this.drafts.get(id, userId);
+    if (yaml === undefined) return undefined;
+    const parsed = parseJobYaml(yaml);
+    return { chars: yaml.length, name: parsed.ok ? parsed.name : undefined };
+  }
+
+  dropDraft(id: number): void {
+    this.drafts.remove(id);
+  }
 
   clusterNames(): string[] {
     return this.clusters.clusterNames();

@@ -93,13 +93,14 @@ export async function buildModal(
   service: DefinitionService,
   meta: DefinitionModalMeta,
   values: DefinitionModalValues,
-  draft?: { chars: number; name: string | undefined },
+  userId: string,
 ) {
   const clusters = service.clusterNames();
   const cluster = values.cluster || (clusters.length === 1 ? clusters[0]! : '');
   const namespaces = cluster ? await service.namespaces(cluster) : [];
   const containers = Math.max(1, Math.min(MAX_CONTAINERS, meta.containers));
   const form = { ...values.form, containers: padContainers(values.form.containers, containers) };
+  const draft = meta.draftId !== undefined ? service.draftSummary(meta.draftId, userId) : undefined;
   return definitionModal({
     meta: { ...meta, containers },
     values: { ...values, cluster, form },

@@ -176,6 +176,64 @@ describe('creating from YAML', () => {
   });
 });
 
+describe('checks against the cluster', () => {
+  it('asks the API server with a dry run and stores nothing in the cluster', async () => {
+    const dryRuns = h.kube!.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/jobs'));
+    expect(dryRuns.length).toBeGreaterThan(0);
+    expect(dryRuns.every((r) => r.query.dryRun === 'All')).toBe(true);
+    expect(h.kube!.cluster('alpha').list('jobs', 'jobs')).toEqual([]);
+  });
+
+  it('shows what an admission webhook said when the dry run is refused', async () => {
+    h.kube!.cluster('alpha').failNext(1, {
+      method: 'POST',
+      path: /\/jobs$/,
+      status: 400,
+      message: 'admission webhook "images.example.com" denied the request: registry docker.io is not allowed',
+    });
+    const errors = submissionErrors(await createFromYaml(PI_YAML.replace('name: pi\n', 'name: webhook\n')));
+    expect(errors.yaml).toMatch(/denied the request: registry docker\.io is not allowed/);
+    expect(definitions().some((d) => d.name === 'webhook')).toBe(false);
+  });
+
+  it('says when the cluster cannot be reached, and saves nothing', async () => {
+    const viewId = await openNew();
+    await chooseCluster(viewId, 'alpha');
+    await h.kube!.cluster('alpha').setUnreachable('refuse');
+    try {
+      const res = await h.driver.submitView({
+        viewId,
+        values: { Namespace: 'jobs', YAML: PI_YAML.replace('name: pi\n', 'name: offline\n') },
+      });
+      expect(submissionErrors(res).cluster).toMatch(
+        /Cluster alpha cannot be reached right now .*nothing was saved/,
+      );
+    } finally {
+      await h.kube!.cluster('alpha').setReachable();
+    }
+    expect(definitions().some((d) => d.name === 'offline')).toBe(false);
+  });
+
+  it('limits the YAML input to what Slack accepts and points to the shortcut for more', async () => {
+    const viewId = await openNew();
+    const input = JSON.stringify(viewOf(viewId).blocks.find((b) => b.block_id === 'yaml'));
+    expect(input).toContain('"max_length":3000');
+    expect(input).toContain('Create job from YAML');
+    await chooseCluster(viewId, 'alpha');
+    await expect(
+      h.driver.submitView({ viewId, values: { Namespace: 'jobs', YAML: `${PI_YAML}#${'x'.repeat(3000)}` } }),
+    ).rejects.toThrow(/longer than max_length 3000/);
+  });
+
+  it('offers the namespaces of the cluster chosen last', async () => {
+    const viewId = await openNew();
+    await chooseCluster(viewId, 'alpha');
+    await chooseCluster(viewId, 'beta');
+    const block = viewOf(viewId).blocks.find((b) => b.block_id?.startsWith('namespace'));
+    expect(block?.block_id).toBe('namespace@beta');
+  });
+});
+
 describe('creating with the form', () => {
   it('builds a two-container job with env, a volume and its mount', async () => {
     const viewId = await openNew();

@@ -70,7 +70,7 @@ export function registerDefinitionListeners(app: App, deps: DefinitionListenerDe
       await client.views.update({
         view_id: view.id,
         hash: view.hash,
-        view: await buildModal(service, nextMeta, nextValues),
+        view: await buildModal(service, nextMeta, nextValues, body.user.id),
       });
     };
 
@@ -110,35 +110,32 @@ export function registerDefinitionListeners(app: App, deps: DefinitionListenerDe
   app.view(DEFINITION_CALLBACK, async ({ ack, body, view, client }) => {
     const meta = parseMeta(view.private_metadata);
     const values = readValues(view.state.values as ViewState, meta.containers);
+    const blockIds = view.blocks.flatMap((b) => (b.type === 'input' && b.block_id ? [b.block_id] : []));
+    const yaml = meta.draftId !== undefined ? service.draft(meta.draftId, body.user.id) : values.yaml;
+    if (yaml === undefined) {
+      const message =
+        'The YAML taken from the message is no longer kept (drafts last a day). Close this and use Create job from YAML on the message again.';
+      await ack({
+        response_action: 'errors',
+        errors: errorsByBlock([{ path: 'cluster', message }], blockIds, meta.mode),
+      });
+      return;
+    }
+    const { cluster, namespace, description } = values;
     const draft: DefinitionDraft =
       meta.mode === 'yaml'
-        ? {
-            mode: 'yaml',
-            cluster: values.cluster,
-            namespace: values.namespace,
-            description: values.description,
-            yaml: values.yaml,
-          }
-        : {
-            mode: 'form',
-            cluster: values.cluster,
-            namespace: values.namespace,
-            name: values.name,
-            description: values.description,
-            form: values.form,
-          };
+        ? { mode: 'yaml', cluster, namespace, description, yaml }
+        : { mode: 'form', cluster, namespace, description, name: values.name, form: values.form };
     const actor = await deps.users.actor(body.user.id, body.user.name);
     const result = await service.save(draft, actor, meta.editing);
     if (!result.ok) {
-      const blockIds = view.blocks.flatMap((b) => (b.type === 'input' && b.block_id ? [b.block_id] : []));
       await ack({ response_action: 'errors', errors: errorsByBlock(result.errors, blockIds, meta.mode) });
       return;
     }
     await ack();
-    log.info(
-      { definition: result.definition.name, revision: result.definition.revision, user: actor.id },
-      'definition saved',
-    );
+    if (meta.draftId !== undefined) service.dropDraft(meta.draftId);
+    const { name, revision } = result.definition;
+    log.info({ definition: name, revision, user: actor.id }, 'definition saved');
     await tell(
       client,
       meta.channel,
@@ -182,7 +179,10 @@ export function registerDefinitionListeners(app: App, deps: DefinitionListenerDe
         editing: { name: def.name, revision: def.revision },
         channel: body.channel?.id ?? body.user.id,
       };
-      await client.views.open({ trigger_id: body.trigger_id, view: await buildModal(service, meta, values) });
+      await client.views.open({
+        trigger_id: body.trigger_id,
+        view: await buildModal(service, meta, values, body.user.id),
+      });
       return undefined;
     });
   });

@@ -32,6 +32,7 @@ export function definitionSubcommands(service: DefinitionService): Subcommand[] 
           service,
           { mode: 'yaml', containers: 1, channel: ctx.body.channel_id },
           blankValues(undefined),
+          ctx.body.user_id,
         );
         await ctx.client.views.open({ trigger_id: ctx.body.trigger_id, view });
         await ctx.ack();
@@ -52,7 +53,7 @@ export function definitionSubcommands(service: DefinitionService): Subcommand[] 
         };
         await ctx.client.views.open({
           trigger_id: ctx.body.trigger_id,
-          view: await buildModal(service, meta, values),
+          view: await buildModal(service, meta, values, ctx.body.user_id),
         });
         await ctx.ack();
       },

@@ -1,6 +1,6 @@
 /** Messages about definitions: show, list (paged), revisions, delete confirmation, saved notice. */
 import type { types } from '@slack/bolt';
-import type { Container, JobTemplate } from '../../domain/definition/index.js';
+import type { Container, FieldError, JobTemplate } from '../../domain/definition/index.js';
 import type { DefinitionRecord, RevisionRecord } from '../../store/definitions.js';
 import { type Block, clip, context, escapeMrkdwn, header, type MessageBody, section } from './blocks.js';
 
@@ -148,6 +148,15 @@ export function deleteConfirmMessage(def: DefinitionRecord): MessageBody {
       },
     ],
   };
+}
+
+/** The problems of a YAML that cannot become a definition, one per line with its line number. */
+export function yamlProblemsMessage(errors: readonly FieldError[]): MessageBody {
+  const lines = errors.map(
+    (e) => `• ${e.line !== undefined ? `Line ${e.line}: ` : ''}${escapeMrkdwn(e.message)}`,
+  );
+  const text = `That YAML cannot be saved as a job yet:\n${lines.join('\n')}`;
+  return { text, blocks: [section(`:warning: ${text}`)] };
 }
 
 export function notice(text: string): MessageBody {

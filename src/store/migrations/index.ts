@@ -61,4 +61,15 @@ export const migrations: readonly Migration[] = [
       primary key (definition_id, revision)
     ) strict;`,
   },
+  {
+    id: 3,
+    name: 'definition_drafts',
+    // A YAML too long for a modal input (taken from a message) waits here while its modal is open.
+    up: `create table definition_drafts (
+      id integer primary key,
+      user_id text not null,
+      yaml text not null,
+      created_at text not null
+    ) strict;`,
+  },
 ];
