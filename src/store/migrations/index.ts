@@ -72,4 +72,80 @@ export const migrations: readonly Migration[] = [
       created_at text not null
     ) strict;`,
   },
+  {
+    id: 4,
+    name: 'dispatches',
+    // Glossary:
+    // - dispatch: one run of a definition, numbered #N (the row id), written before anything reaches
+    //   the cluster, with the effective Job spec and the overrides that made it differ.
+    // - state: where the dispatch is in its life (see src/domain/dispatch); `observation` is the last
+    //   status read from Kubernetes, kept so a restart resumes with what was already reported.
+    // - dispatch event: one line of its timeline; `key` makes recording it idempotent.
+    // - dispatch log: one container's output in one pod (gzip), with its original size.
+    // - outbox: Slack messages to deliver, in order per dispatch; a pending update of the same
+    //   message is replaced instead of queued twice.
+    up: `create table dispatches (
+      number integer primary key,
+      definition_id integer not null references definitions (id),
+      definition_name text not null,
+      revision integer not null,
+      cluster text not null,
+      namespace text not null,
+      job_name text not null,
+      spec text not null check (json_valid(spec)),
+      overrides text not null check (json_valid(overrides)),
+      actor_kind text not null,
+      actor_id text not null,
+      actor_name text not null,
+      source_channel text,
+      channel text,
+      state text not null,
+      observation text check (observation is null or json_valid(observation)),
+      verdict text,
+      error text,
+      message_ts text,
+      created_at text not null,
+      started_at text,
+      finished_at text,
+      updated_at text not null,
+      cancelled_by_id text,
+      cancelled_by_name text
+    ) strict;
+    create index dispatches_state on dispatches (state);
+    create index dispatches_definition on dispatches (definition_name, number desc);
+    create index dispatches_actor on dispatches (actor_id, number desc);
+    create table dispatch_events (
+      id integer primary key,
+      dispatch_number integer not null references dispatches (number),
+      key text not null,
+      at text not null,
+      text text not null,
+      unique (dispatch_number, key)
+    ) strict;
+    create table dispatch_logs (
+      dispatch_number integer not null references dispatches (number),
+      pod text not null,
+      container text not null,
+      init integer not null default 0,
+      previous integer not null default 0,
+      original_bytes integer not null,
+      truncated integer not null default 0,
+      error text,
+      content blob not null,
+      gathered_at text not null,
+      primary key (dispatch_number, pod, container, previous)
+    ) strict;
+    create table outbox (
+      id integer primary key,
+      dispatch_number integer not null references dispatches (number),
+      kind text not null check (kind in ('post', 'update', 'reply', 'upload')),
+      payload text not null check (json_valid(payload)),
+      created_at text not null,
+      attempts integer not null default 0,
+      next_attempt_at text not null,
+      delivered_at text,
+      last_error text
+    ) strict;
+    create index outbox_pending on outbox (dispatch_number, id) where delivered_at is null;`,
+  },
 ];

@@ -1,5 +1,5 @@
 // Payloads the driver sends to the app, shaped like Slack's (slash command form fields, block_actions,
-// view_submission, view_closed, block_suggestion, event_callback). Interactions are built from what
+// view_submission, view_closed, block_suggestion, message_action / shortcut, event_callback). Interactions are built from what
 // the app really posted or opened: the source message/view is read from the emulator, the element is
 // found by action_id in its blocks, and the payload carries the message or view as Slack does.
 
@@ -8,6 +8,7 @@ import {
   type JsonObject,
   type SlackState,
   type StoredEphemeral,
+  type StoredMessage,
   type StoredView,
   toSlackMessage,
 } from './state.js';
@@ -176,6 +177,59 @@ export function slashCommandPayload(
     api_app_id: cfg.appId,
     is_enterprise_install: 'false',
     response_url: p.responseUrl,
+    trigger_id: p.triggerId,
+  };
+}
+
+/**
+ * A message shortcut as Slack sends it: no api_app_id, no container; the message is the stored one
+ * whole (blocks, files...), and the response_url posts into the message's channel.
+ */
+export function messageShortcutPayload(
+  state: SlackState,
+  p: {
+    callbackId: string;
+    user: string;
+    channel: string;
+    message: StoredMessage;
+    triggerId: string;
+    responseUrl: string;
+  },
+): JsonObject {
+  const cfg = state.config;
+  return {
+    type: 'message_action',
+    token: cfg.verificationToken,
+    action_ts: actionTs(state),
+    team: { id: cfg.teamId, domain: cfg.teamDomain },
+    user: userField(state, p.user),
+    channel: channelField(state, p.channel),
+    is_enterprise_install: false,
+    enterprise: null,
+    callback_id: p.callbackId,
+    trigger_id: p.triggerId,
+    response_url: p.responseUrl,
+    message_ts: p.message.ts,
+    message: toSlackMessage(p.message),
+  };
+}
+
+/** A global shortcut: no channel, no message and no response_url; the user has no `name`. */
+export function globalShortcutPayload(
+  state: SlackState,
+  p: { callbackId: string; user: string; triggerId: string },
+): JsonObject {
+  const cfg = state.config;
+  const { name: _name, ...user } = userField(state, p.user);
+  return {
+    type: 'shortcut',
+    token: cfg.verificationToken,
+    action_ts: actionTs(state),
+    team: { id: cfg.teamId, domain: cfg.teamDomain },
+    user,
+    is_enterprise_install: false,
+    enterprise: null,
+    callback_id: p.callbackId,
     trigger_id: p.triggerId,
   };
 }

@@ -1,8 +1,8 @@
 // SlackDriver plays the Slack side towards the app: slash commands, button clicks, menu selections,
-// modal submissions and closes, Events API events, over HTTP (signed) or Socket Mode. Each slash
-// command / interaction gets a fresh trigger_id and response_url from the emulator. After a
-// view_submission the app's ack (response_action errors/update/push/clear, or nothing = close) is
-// applied to the emulator's views, as the Slack client would.
+// modal submissions and closes, message and global shortcuts, Events API events, over HTTP (signed)
+// or Socket Mode. Each slash command / interaction gets a fresh trigger_id and response_url from the
+// emulator. After a view_submission the app's ack (response_action errors/update/push/clear, or
+// nothing = close) is applied to the emulator's views, as the Slack client would.
 
 import { recordSlashAck } from './driver-ack.js';
 import {
@@ -11,6 +11,8 @@ import {
   commonFields,
   eventCallback,
   findElement,
+  globalShortcutPayload,
+  messageShortcutPayload,
   type ResolvedSource,
   resolveSource,
   slashCommandPayload,
@@ -206,6 +208,47 @@ export class SlackDriver {
       is_cleared: false,
     };
     return this.send('interactive', payload, opts);
+  }
+
+  /**
+   * A user runs the app's message shortcut `callbackId` on a stored message (one posted by the app or
+   * by a human with postUserMessage, files included). Slack only offers it on messages the user can
+   * see. The response_url posts into the message's channel; it cannot replace the message.
+   */
+  async messageShortcut(
+    p: { callbackId: string; source: { channel: string; ts: string }; user?: string },
+    opts: RequestOptions = {},
+  ): Promise<InteractionResponse> {
+    const channel = this.state.resolveChannel(p.source.channel);
+    const message = channel ? this.state.findMessage(channel.id, p.source.ts) : undefined;
+    if (!channel || !message) throw new Error(`no message ${p.source.ts} in channel ${p.source.channel}`);
+    const user = p.user ?? this.emulator.defaultUser;
+    const hidden = channel.isIm
+      ? channel.imUser !== user
+      : channel.isPrivate && !channel.members.includes(user);
+    if (hidden) throw new Error(`user ${user} cannot see channel ${channel.id}, so has no shortcut there`);
+    const triggerId = this.emulator.issueTriggerId({ user });
+    const responseUrl = this.emulator.issueResponseUrl({ user, channel: channel.id });
+    const payload = messageShortcutPayload(this.state, {
+      callbackId: p.callbackId,
+      user,
+      channel: channel.id,
+      message,
+      triggerId,
+      responseUrl,
+    });
+    return { ...(await this.send('interactive', payload, opts)), triggerId, responseUrl };
+  }
+
+  /** A user runs the app's global shortcut `callbackId` (from the composer or search). */
+  async globalShortcut(
+    p: { callbackId: string; user?: string },
+    opts: RequestOptions = {},
+  ): Promise<InteractionResponse> {
+    const user = p.user ?? this.emulator.defaultUser;
+    const triggerId = this.emulator.issueTriggerId({ user });
+    const payload = globalShortcutPayload(this.state, { callbackId: p.callbackId, user, triggerId });
+    return { ...(await this.send('interactive', payload, opts)), triggerId };
   }
 
   /** Delivers an Events API event wrapped in event_callback. */

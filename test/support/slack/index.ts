@@ -7,6 +7,9 @@
 //   const res = await driver.slashCommand({ command: '/jobbot', text: 'run', channel: 'jobs' });
 //   res.ack            // what the app acknowledged with (object, or undefined for an empty ack)
 //   await slack.waitForCall('views.open'); await driver.submitView({ values: { 'Job name': 'x' } });
+//   const msg = slack.postUserMessage({ channel: 'jobs', user: 'U0ALICE001', text: '',
+//     files: [{ name: 'job.yaml', content: 'kind: Job' }] });
+//   await driver.messageShortcut({ callbackId: 'create_job_from_yaml', source: msg });
 
 export {
   BLOCK_KIT_LIMITS,
@@ -29,6 +32,7 @@ export {
 export { signSlackRequest } from './driver-transport.js';
 export { eventually } from './eventually.js';
 export type { FailOptions, RateLimitOptions } from './faults.js';
+export type { UserFile } from './files-store.js';
 export { RESPONSE_URL_MAX_USES, RESPONSE_URL_TTL_MS } from './response-url.js';
 export { silentLogger } from './silent-logger.js';
 export { type DeliverOptions, type Envelope, type EnvelopeType, SocketModeServer } from './socket-mode.js';
@@ -43,6 +47,7 @@ export type {
 } from './state.js';
 export {
   type RecordedCall,
+  type RecordedDownload,
   SlackEmulator,
   type SlackEmulatorOptions,
   startSlackEmulator,

@@ -3,6 +3,7 @@
 // modals, Home tabs, uploaded files, response_url posts). Getters return copies so assertions cannot
 // change the emulator's state by accident.
 
+import { shareUserFiles, type UserFile } from './files-store.js';
 import type {
   JsonObject,
   ResponseRecord,
@@ -54,9 +55,29 @@ export class SlackInspector {
     this.state.usergroups.set(group.id, group);
   }
 
-  /** A message written by a human (the app may not update or delete it). */
-  postUserMessage(opts: { channel: string; user: string; text: string; threadTs?: string }): StoredMessage {
+  /**
+   * A message written by a human (the app may not update or delete it). With `files`, the human shares
+   * them in the message, as Slack shows it: subtype file_share, `upload: true`, and Slack's file
+   * objects whose url_private(_download) this emulator serves to the bot token.
+   */
+  postUserMessage(opts: {
+    channel: string;
+    user: string;
+    text: string;
+    threadTs?: string;
+    files?: UserFile[];
+  }): StoredMessage {
     const channel = this.channelId(opts.channel);
+    if (opts.files && opts.files.length > 0) {
+      const shared = shareUserFiles(this.state, {
+        channel,
+        user: opts.user,
+        text: opts.text,
+        files: opts.files,
+        ...(opts.threadTs ? { threadTs: opts.threadTs } : {}),
+      });
+      return structuredClone(shared);
+    }
     const msg = this.state.addMessage({
       channel,
       user: opts.user,

@@ -1,45 +1,13 @@
 // The external file upload flow that replaced files.upload: files.getUploadURLExternal {filename,
 // length} -> POST the bytes to upload_url (served by this emulator) -> files.completeUploadExternal
 // {files: [{id, title}], channel_id, thread_ts, initial_comment}, which shares the file in the channel.
-// Uploaded bytes are kept so tests can read what the app sent.
+// Uploaded bytes are kept so tests can read what the app sent. files.info describes any stored file
+// (uploaded by the app or shared by a user).
 
 import { fail, type MethodHandler, ok } from './api-types.js';
+import { fileInfoObject, fileObject } from './files-store.js';
 import { asString } from './http-util.js';
 import { randomId, type SlackState, type StoredFile } from './state.js';
-
-const MIME: Record<string, string> = {
-  txt: 'text/plain',
-  log: 'text/plain',
-  yaml: 'text/plain',
-  yml: 'text/plain',
-  json: 'application/json',
-  csv: 'text/csv',
-  png: 'image/png',
-  jpg: 'image/jpeg',
-  gif: 'image/gif',
-  pdf: 'application/pdf',
-};
-
-function fileObject(state: SlackState, file: StoredFile): Record<string, unknown> {
-  const ext = file.filename.includes('.') ? (file.filename.split('.').pop() ?? '') : '';
-  const created = Math.floor(state.now() / 1000);
-  return {
-    id: file.id,
-    created,
-    timestamp: created,
-    name: file.filename,
-    title: file.title ?? file.filename,
-    mimetype: MIME[ext.toLowerCase()] ?? 'application/octet-stream',
-    filetype: ext.toLowerCase() || 'binary',
-    user: state.config.botUserId,
-    user_team: state.config.teamId,
-    size: file.content?.length ?? file.declaredLength,
-    url_private: `https://files.slack.com/files-pri/${state.config.teamId}-${file.id}/${file.filename}`,
-    permalink: `https://${state.config.teamDomain}.slack.com/files/${state.config.botUserId}/${file.id}/${file.filename}`,
-    channels: file.channel ? [file.channel] : [],
-    ...(file.altText ? { alt_txt: file.altText } : {}),
-  };
-}
 
 const getUploadUrl: MethodHandler = ({ state, args, baseUrl }) => {
   const filename = asString(args.filename);
@@ -96,9 +64,12 @@ const completeUpload: MethodHandler = ({ state, args, malformed }) => {
   if (channel && !channel.isIm && channel.botIsMember === false) return fail('not_in_channel');
   const threadTs = asString(args.thread_ts);
   const comment = asString(args.initial_comment);
+  const ts = channel ? state.nextTs() : undefined;
   entries.forEach((entry, i) => {
     const file = files[i] as StoredFile;
     file.completed = true;
+    file.created = Math.floor(state.now() / 1000);
+    if (ts) file.messageTs = ts;
     if (typeof entry.title === 'string') file.title = entry.title;
     if (channel) file.channel = channel.id;
     if (threadTs) file.threadTs = threadTs;
@@ -108,6 +79,7 @@ const completeUpload: MethodHandler = ({ state, args, malformed }) => {
   if (channel) {
     state.addMessage({
       channel: channel.id,
+      ts,
       ...state.botMessageFields(),
       text: comment ?? '',
       files: objects,
@@ -117,7 +89,18 @@ const completeUpload: MethodHandler = ({ state, args, malformed }) => {
   return ok({ files: objects });
 };
 
+// Comments are paginated by files.info; nobody comments on files here, so the list is always empty.
+const info: MethodHandler = ({ state, args }) => {
+  const id = asString(args.file);
+  if (!id) return fail('invalid_arguments', ['missing required field: file']);
+  const file = state.files.get(id);
+  // A file whose upload was never completed does not exist for anyone yet.
+  if (!file?.completed) return fail('file_not_found');
+  return ok({ file: fileInfoObject(state, file), comments: [], response_metadata: { next_cursor: '' } });
+};
+
 export const fileMethods: Record<string, MethodHandler> = {
   'files.getUploadURLExternal': getUploadUrl,
   'files.completeUploadExternal': completeUpload,
+  'files.info': info,
 };

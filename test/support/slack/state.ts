@@ -71,6 +71,9 @@ export interface StoredMessage {
   blocks?: unknown[];
   attachments?: unknown[];
   files?: unknown[];
+  /** Set with subtype file_share: a human shared files in this message. */
+  upload?: boolean;
+  display_as_bot?: boolean;
   metadata?: unknown;
   edited?: { user: string; ts: string };
   reply_count?: number;
@@ -108,6 +111,16 @@ export interface StoredFile {
   initialComment?: string;
   altText?: string;
   snippetType?: string;
+  /** Who shared it (default: the bot, for files the app uploads). */
+  user?: string;
+  /** Overrides of what the file name's extension implies. */
+  filetype?: string;
+  mimetype?: string;
+  mode?: 'hosted' | 'snippet';
+  /** Creation time in seconds (default: when the file object is built). */
+  created?: number;
+  /** The message that shared it, for files.info's `shares`. */
+  messageTs?: string;
 }
 
 export interface Trigger {
@@ -162,6 +175,8 @@ export class SlackState {
   readonly triggers = new Map<string, Trigger>();
   readonly responseUrls = new Map<string, ResponseUrlTicket>();
   readonly responses: ResponseRecord[] = [];
+  /** The emulator's http://127.0.0.1:PORT once it listens: file URLs handed out point at it. */
+  baseUrl = 'http://127.0.0.1';
   private lastTs = { sec: 0, micro: 0 };
 
   constructor(

@@ -1,13 +1,16 @@
 // Local Slack emulator: one node:http server on 127.0.0.1 serving the Web API (/api/<method>), file
-// upload URLs (/upload/v1/<file id>), response URLs (/response/...) and Socket Mode (ws upgrade on
-// /link/). Give Bolt `clientOptions: {slackApiUrl: emulator.apiUrl}`. Answers use Slack's shapes and
-// `content-type: application/json; charset=utf-8`; every call is recorded in `calls`.
+// upload URLs (/upload/v1/<file id>), private file URLs (/files-pri/..., with the sign-in page at /),
+// response URLs (/response/...) and Socket Mode (ws upgrade on /link/). Give Bolt
+// `clientOptions: {slackApiUrl: emulator.apiUrl}`. Answers use Slack's shapes and
+// `content-type: application/json; charset=utf-8`; every call is recorded in `calls`, every file
+// download in `downloads`.
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fail, type MethodHandler, type SlackResponse, type TokenKind } from './api-types.js';
 import { type FailOptions, FaultPlan, type RateLimitOptions, SERVER_ERROR_PAGE } from './faults.js';
+import { answerDownload, FILES_PATH, redirectBody, signInPage } from './files-store.js';
 import { type Args, parseRequest, readBody, sendJson, sendText, tokenFrom } from './http-util.js';
 import { SlackInspector } from './inspector.js';
 import { chatMethods } from './methods-chat.js';
@@ -46,6 +49,19 @@ export interface RecordedCall {
   time: number;
 }
 
+export interface RecordedDownload {
+  /** Path and query requested, e.g. /files-pri/T0JOBBOT01-F…/download/job.yaml */
+  path: string;
+  fileId?: string;
+  /** The bearer token sent, if any. */
+  token?: string;
+  /** 200 with the bytes; 302 to the sign-in page without a valid token; 404 for an unknown file. */
+  status: number;
+  /** True when the file's bytes were served (what the app really got). */
+  served: boolean;
+  time: number;
+}
+
 const METHODS: Record<string, MethodHandler> = {
   ...chatMethods,
   ...viewMethods,
@@ -63,6 +79,8 @@ interface CallWaiter {
 
 export class SlackEmulator extends SlackInspector {
   readonly calls: RecordedCall[] = [];
+  /** Every GET of a url_private / url_private_download, in order. */
+  readonly downloads: RecordedDownload[] = [];
   readonly socket: SocketModeServer;
   private readonly faults = new FaultPlan();
   private readonly callWaiters: CallWaiter[] = [];
@@ -94,6 +112,7 @@ export class SlackEmulator extends SlackInspector {
   async listen(): Promise<void> {
     await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
     this.port = (this.server.address() as AddressInfo).port;
+    this.state.baseUrl = this.baseUrl;
   }
 
   /** Next `times` calls of `method` ('*' = any) answer HTTP 429 with Retry-After. */
@@ -157,6 +176,13 @@ export class SlackEmulator extends SlackInspector {
     const raw = await readBody(req);
     const path = url.pathname;
     if (path.startsWith('/api/')) return this.handleApi(req, res, url, raw);
+    if ((req.method === 'GET' || req.method === 'HEAD') && path.startsWith(FILES_PATH)) {
+      return this.handleDownload(req, res, url);
+    }
+    // Where a download without a valid token is redirected: Slack's sign-in page, with status 200.
+    if ((req.method === 'GET' || req.method === 'HEAD') && path === '/') {
+      return sendText(res, 200, signInPage(this.state), 'text/html');
+    }
     if (req.method === 'POST' && path.startsWith('/upload/v1/')) {
       const parsed = await parseRequest(req, raw, url).catch(() => undefined);
       const part = parsed ? Object.values(parsed.binaries)[0] : undefined;
@@ -178,6 +204,37 @@ export class SlackEmulator extends SlackInspector {
       return sendJson(res, result.status, result.body);
     }
     sendText(res, 404, 'not found');
+  }
+
+  private handleDownload(req: IncomingMessage, res: ServerResponse, url: URL): void {
+    const auth = req.headers.authorization;
+    const token = auth?.startsWith('Bearer ') ? auth.slice('Bearer '.length).trim() : undefined;
+    const answer = answerDownload(this.state, url.pathname, token);
+    const status = answer.kind === 'file' ? 200 : answer.kind === 'login' ? 302 : 404;
+    this.downloads.push({
+      path: `${url.pathname}${url.search}`,
+      ...(answer.fileId ? { fileId: answer.fileId } : {}),
+      ...(token !== undefined ? { token } : {}),
+      status,
+      served: answer.kind === 'file',
+      time: this.state.now(),
+    });
+    if (answer.kind === 'file') {
+      res.writeHead(200, answer.headers);
+      res.end(answer.body);
+      return;
+    }
+    if (answer.kind === 'login') {
+      const body = redirectBody(answer.location);
+      res.writeHead(302, {
+        location: answer.location,
+        'content-type': 'text/html; charset=utf-8',
+        'content-length': Buffer.byteLength(body),
+      });
+      res.end(body);
+      return;
+    }
+    sendText(res, 404, '<!DOCTYPE html><html><body><h1>File not found</h1></body></html>', 'text/html');
   }
 
   private async handleApi(req: IncomingMessage, res: ServerResponse, url: URL, raw: Buffer): Promise<void> {

@@ -1,0 +1,243 @@
+/**
+ * Dispatches, their timeline events and their gathered logs in SQLite. A dispatch row is written
+ * before anything reaches the cluster; every later change is a small update of its state, last
+ * observation and times, so a restart finds each dispatch where it was and carries it on.
+ */
+import { gunzipSync, gzipSync } from 'node:zlib';
+import type { Actor } from '../domain/actor.js';
+import type { Db } from './db.js';
+
+export interface NewDispatch {
+  definitionId: number;
+  definitionName: string;
+  revision: number;
+  cluster: string;
+  namespace: string;
+  /** The effective Job manifest; its name is filled in once the number is known. */
+  spec: Record<string, unknown>;
+  overrides: Record<string, unknown>;
+  actor: Actor;
+  sourceChannel: string | null;
+  channel: string | null;
+}
+
+export interface DispatchRecord extends Omit<NewDispatch, 'spec'> {
+  number: number;
+  jobName: string;
+  spec: Record<string, unknown>;
+  state: string;
+  observation: Record<string, unknown> | null;
+  verdict: string | null;
+  error: string | null;
+  messageTs: string | null;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  updatedAt: string;
+  cancelledBy: { id: string; name: string } | null;
+}
+
+export interface DispatchEvent {
+  key: string;
+  at: string;
+  text: string;
+}
+
+export interface StoredLog {
+  pod: string;
+  container: string;
+  init: boolean;
+  previous: boolean;
+  originalBytes: number;
+  truncated: boolean;
+  error: string | null;
+  text: string;
+}
+
+type Row = Record<string, unknown>;
+
+const json = (v: unknown) =>
+  v === null || v === undefined ? null : (JSON.parse(String(v)) as Record<string, unknown>);
+
+function dispatchFrom(row: Row): DispatchRecord {
+  return {
+    number: Number(row.number),
+    definitionId: Number(row.definition_id),
+    definitionName: String(row.definition_name),
+    revision: Number(row.revision),
+    cluster: String(row.cluster),
+    namespace: String(row.namespace),
+    jobName: String(row.job_name),
+    spec: json(row.spec) ?? {},
+    overrides: json(row.overrides) ?? {},
+    actor: { kind: row.actor_kind, id: String(row.actor_id), name: String(row.actor_name) } as Actor,
+    sourceChannel: (row.source_channel as string | null) ?? null,
+    channel: (row.channel as string | null) ?? null,
+    state: String(row.state),
+    observation: json(row.observation),
+    verdict: (row.verdict as string | null) ?? null,
+    error: (row.error as string | null) ?? null,
+    messageTs: (row.message_ts as string | null) ?? null,
+    createdAt: String(row.created_at),
+    startedAt: (row.started_at as string | null) ?? null,
+    finishedAt: (row.finished_at as string | null) ?? null,
+    updatedAt: String(row.updated_at),
+    cancelledBy: row.cancelled_by_id
+      ? { id: String(row.cancelled_by_id), name: String(row.cancelled_by_name) }
+      : null,
+  };
+}
+
+export interface DispatchChange {
+  state?: string;
+  observation?: Record<string, unknown> | null;
+  verdict?: string | null;
+  error?: string | null;
+  messageTs?: string | null;
+  startedAt?: string | null;
+  finishedAt?: string | null;
+  cancelledBy?: { id: string; name: string } | null;
+}
+
+const COLUMNS: Record<keyof DispatchChange, string> = {
+  state: 'state',
+  observation: 'observation',
+  verdict: 'verdict',
+  error: 'error',
+  messageTs: 'message_ts',
+  startedAt: 'started_at',
+  finishedAt: 'finished_at',
+  cancelledBy: 'cancelled_by_id',
+};
+
+export class DispatchRepository {
+  constructor(private readonly db: Db) {}
+
+  /**
+   * Records a dispatch and names its Kubernetes Job after its number in one transaction, so the
+   * name exists before any create call and a retried create hits the same Job.
+   */
+  create(d: NewDispatch, jobNameFor: (n: number) => string, at: string): DispatchRecord {
+    return this.db.transaction(() => {
+      const { lastInsertRowid } = this.db
+        .prepare(
+          `insert into dispatches (definition_id, definition_name, revision, cluster, namespace, job_name, spec,
+             overrides, actor_kind, actor_id, actor_name, source_channel, channel, state, created_at, updated_at)
+           values (?, ?, ?, ?, ?, '', '{}', ?, ?, ?, ?, ?, ?, 'pending', ?, ?)`,
+        )
+        .run(
+          d.definitionId,
+          d.definitionName,
+          d.revision,
+          d.cluster,
+          d.namespace,
+          JSON.stringify(d.overrides),
+          d.actor.kind,
+          d.actor.id,
+          d.actor.name,
+          d.sourceChannel,
+          d.channel,
+          at,
+          at,
+        );
+      const number = Number(lastInsertRowid);
+      const jobName = jobNameFor(number);
+      const spec = { ...d.spec, metadata: { ...(d.spec.metadata as object), name: jobName } };
+      this.db
+        .prepare('update dispatches set job_name = ?, spec = ? where number = ?')
+        .run(jobName, JSON.stringify(spec), number);
+      return this.get(number)!;
+    })();
+  }
+
+  get(number: number): DispatchRecord | undefined {
+    const row = this.db.prepare('select * from dispatches where number = ?').get(number) as Row | undefined;
+    return row ? dispatchFrom(row) : undefined;
+  }
+
+  /** Dispatches not yet in a final state: what a restart must carry on. */
+  unfinished(terminal: readonly string[]): DispatchRecord[] {
+    const marks = terminal.map(() => '?').join(', ');
+    return (
+      this.db
+        .prepare(`select * from dispatches where state not in (${marks}) order by number`)
+        .all(...terminal) as Row[]
+    ).map(dispatchFrom);
+  }
+
+  update(number: number, change: DispatchChange, at: string): DispatchRecord {
+    const sets: string[] = ['updated_at = @at'];
+    const params: Record<string, unknown> = { at, number };
+    for (const [key, column] of Object.entries(COLUMNS) as [keyof DispatchChange, string][]) {
+      if (!(key in change)) continue;
+      const value = change[key];
+      if (key === 'cancelledBy') {
+        const by = value as DispatchChange['cancelledBy'];
+        sets.push('cancelled_by_id = @cancelledById', 'cancelled_by_name = @cancelledByName');
+        params.cancelledById = by?.id ?? null;
+        params.cancelledByName = by?.name ?? null;
+        continue;
+      }
+      sets.push(`${column} = @${key}`);
+      params[key] = key === 'observation' ? (value === null ? null : JSON.stringify(value)) : (value ?? null);
+    }
+    this.db.prepare(`update dispatches set ${sets.join(', ')} where number = @number`).run(params);
+    return this.get(number)!;
+  }
+
+  /** Records a timeline event once; false when it was already there. */
+  addEvent(number: number, event: DispatchEvent): boolean {
+    const { changes } = this.db
+      .prepare(
+        'insert into dispatch_events (dispatch_number, key, at, text) values (?, ?, ?, ?) on conflict do nothing',
+      )
+      .run(number, event.key, event.at, event.text);
+    return changes === 1;
+  }
+
+  events(number: number): DispatchEvent[] {
+    return this.db
+      .prepare('select key, at, text from dispatch_events where dispatch_number = ? order by id')
+      .all(number) as DispatchEvent[];
+  }
+
+  saveLog(number: number, log: StoredLog, at: string): void {
+    this.db
+      .prepare(
+        `insert into dispatch_logs (dispatch_number, pod, container, init, previous, original_bytes, truncated, error, content, gathered_at)
+         values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         on conflict (dispatch_number, pod, container, previous) do update set original_bytes = excluded.original_bytes,
+           truncated = excluded.truncated, error = excluded.error, content = excluded.content, gathered_at = excluded.gathered_at`,
+      )
+      .run(
+        number,
+        log.pod,
+        log.container,
+        log.init ? 1 : 0,
+        log.previous ? 1 : 0,
+        log.originalBytes,
+        log.truncated ? 1 : 0,
+        log.error,
+        gzipSync(log.text),
+        at,
+      );
+  }
+
+  logs(number: number): StoredLog[] {
+    const rows = this.db
+      .prepare(
+        'select * from dispatch_logs where dispatch_number = ? order by init desc, pod, container, previous desc',
+      )
+      .all(number) as Row[];
+    return rows.map((r) => ({
+      pod: String(r.pod),
+      container: String(r.container),
+      init: r.init === 1,
+      previous: r.previous === 1,
+      originalBytes: Number(r.original_bytes),
+      truncated: r.truncated === 1,
+      error: (r.error as string | null) ?? null,
+      text: gunzipSync(r.content as Buffer).toString('utf8'),
+    }));
+  }
+}
