@@ -185,6 +185,13 @@ export class DispatchRepository {
     return this.get(number)!;
   }
 
+  /** The status message went elsewhere (e.g. a DM when the channel refused it). */
+  updateChannel(number: number, channel: string, messageTs: string | null, at: string): void {
+    this.db
+      .prepare('update dispatches set channel = ?, message_ts = ?, updated_at = ? where number = ?')
+      .run(channel, messageTs, at, number);
+  }
+
   /** Records a timeline event once; false when it was already there. */
   addEvent(number: number, event: DispatchEvent): boolean {
     const { changes } = this.db

@@ -1,0 +1,173 @@
+import { webApi } from '@slack/bolt';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createLogger } from '../../src/logger.js';
+import { SlackNotifier } from '../../src/slack/notifier.js';
+import { type Db, openDatabase } from '../../src/store/db.js';
+import { DefinitionRepository } from '../../src/store/definitions.js';
+import { DispatchRepository } from '../../src/store/dispatches.js';
+import { OutboxRepository } from '../../src/store/outbox.js';
+import { type SlackEmulator, startSlackEmulator } from '../support/slack/index.js';
+
+let slack: SlackEmulator;
+let db: Db;
+let outbox: OutboxRepository;
+let dispatches: DispatchRepository;
+let notifier: SlackNotifier;
+let number: number;
+const alice = { kind: 'slack' as const, id: 'U0ALICE', name: 'alice' };
+
+beforeEach(async () => {
+  slack = await startSlackEmulator();
+  db = openDatabase(':memory:');
+  outbox = new OutboxRepository(db);
+  dispatches = new DispatchRepository(db);
+  const def = new DefinitionRepository(db).create(
+    {
+      name: 'pi',
+      cluster: 'alpha',
+      namespace: 'jobs',
+      description: '',
+      source: 'yaml',
+      template: {},
+      yaml: null,
+    },
+    alice,
+    't',
+  );
+  const d = dispatches.create(
+    {
+      definitionId: def.id,
+      definitionName: 'pi',
+      revision: 1,
+      cluster: 'alpha',
+      namespace: 'jobs',
+      spec: { metadata: {} },
+      overrides: {},
+      actor: { ...alice, id: slack.defaultUser },
+      sourceChannel: slack.defaultChannel,
+      channel: slack.channelId(slack.defaultChannel),
+    },
+    (n) => `pi-${n}`,
+    new Date().toISOString(),
+  );
+  number = d.number;
+  const client = new webApi.WebClient(slack.config.botToken, {
+    slackApiUrl: slack.apiUrl,
+    retryConfig: { retries: 0 },
+    rejectRateLimitedCalls: true,
+  });
+  notifier = new SlackNotifier(outbox, dispatches, client, createLogger('silent'), {
+    firstRetryMs: 20,
+    maxRetryMs: 100,
+  });
+});
+
+afterEach(async () => {
+  await notifier.stop();
+  await slack.close();
+  db.close();
+});
+
+const now = () => new Date().toISOString();
+const msg = (text: string) => ({ text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] });
+
+async function until(probe: () => boolean, ms = 5000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!probe()) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+describe('SlackNotifier', () => {
+  it('posts the status message, threads replies under it in order, and updates it', async () => {
+    outbox.enqueue(number, 'post', msg('#1 pending'), now());
+    outbox.enqueue(number, 'reply', msg('running'), now());
+    outbox.enqueue(number, 'update', msg('#1 running'), now());
+    outbox.enqueue(number, 'reply', msg('succeeded'), now());
+    notifier.wake();
+    await until(() => outbox.pendingCount() === 0);
+    const ts = dispatches.get(number)!.messageTs!;
+    const channel = dispatches.get(number)!.channel!;
+    expect(slack.message(channel, ts)?.text).toBe('#1 running');
+    expect(slack.thread(channel, ts).map((m) => m.text)).toEqual(['#1 running', 'running', 'succeeded']);
+  });
+
+  it('coalesces pending updates of the status message', async () => {
+    outbox.enqueue(number, 'post', msg('#1 pending'), now());
+    for (let i = 0; i < 5; i++) outbox.enqueue(number, 'update', msg(`#1 running ${i}`), now());
+    notifier.wake();
+    await until(() => outbox.pendingCount() === 0);
+    expect(slack.callsTo('chat.update')).toHaveLength(1);
+    expect(slack.callsTo('chat.update')[0]!.args.text).toBe('#1 running 4');
+  });
+
+  it('rides out a Slack outage and delivers everything once, in order', async () => {
+    slack.fail('chat.postMessage', { times: 4, status: 503 });
+    outbox.enqueue(number, 'post', msg('#1 pending'), now());
+    outbox.enqueue(number, 'reply', msg('one'), now());
+    outbox.enqueue(number, 'reply', msg('two'), now());
+    notifier.wake();
+    await until(() => outbox.pendingCount() === 0);
+    const d = dispatches.get(number)!;
+    expect(slack.thread(d.channel!, d.messageTs!).map((m) => m.text)).toEqual(['#1 pending', 'one', 'two']);
+    expect(slack.messages(d.channel!).filter((m) => m.text === '#1 pending')).toHaveLength(1);
+  });
+
+  it('honours Retry-After on 429 and then delivers', async () => {
+    slack.rateLimit('chat.postMessage', { times: 1, retryAfterSeconds: 1 });
+    outbox.enqueue(number, 'post', msg('#1 pending'), now());
+    const started = Date.now();
+    notifier.wake();
+    await until(() => outbox.pendingCount() === 0);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+    expect(slack.callsTo('chat.postMessage').filter((c) => c.status === 200)).toHaveLength(1);
+  });
+
+  it('skips a message Slack refuses for good and goes on with the thread', async () => {
+    outbox.enqueue(number, 'post', msg('#1 pending'), now());
+    outbox.enqueue(
+      number,
+      'reply',
+      { text: 'bad', blocks: [{ type: 'section', text: { type: 'mrkdwn', text: 'x'.repeat(3001) } }] },
+      now(),
+    );
+    outbox.enqueue(number, 'reply', msg('after'), now());
+    notifier.wake();
+    await until(() => outbox.pendingCount() === 0);
+    const d = dispatches.get(number)!;
+    expect(slack.thread(d.channel!, d.messageTs!).map((m) => m.text)).toEqual(['#1 pending', 'after']);
+  });
+
+  it('sends the status to the dispatcher directly when the channel is gone', async () => {
+    db.prepare("update dispatches set channel = 'C0GONE' where number = ?").run(number);
+    outbox.enqueue(number, 'post', msg('#1 pending'), now());
+    outbox.enqueue(number, 'reply', msg('running'), now());
+    notifier.wake();
+    await until(() => outbox.pendingCount() === 0);
+    const d = dispatches.get(number)!;
+    expect(d.channel).not.toBe('C0GONE');
+    expect(slack.thread(d.channel!, d.messageTs!).map((m) => m.text)).toEqual(['#1 pending', 'running']);
+  });
+
+  it('uploads a log file into the thread', async () => {
+    outbox.enqueue(number, 'post', msg('#1 done'), now());
+    outbox.enqueue(
+      number,
+      'upload',
+      { filename: 'pi-1.pi.log', title: 'pi log', content: '3.14159\n' },
+      now(),
+    );
+    notifier.wake();
+    await until(() => outbox.pendingCount() === 0);
+    const d = dispatches.get(number)!;
+    const [file] = slack.files();
+    expect(file).toMatchObject({
+      filename: 'pi-1.pi.log',
+      completed: true,
+      channel: d.channel,
+      threadTs: d.messageTs,
+    });
+    expect(file!.content?.toString()).toBe('3.14159\n');
+  });
+});
