@@ -27,11 +27,12 @@ const FENCE_CLOSE = '\n```';
 /** Room kept for the note line (`_…_\n`) when a log does not fit whole. */
 const NOTE_ROOM = 100;
 const MIN_CAP = 64;
+const MIN_SNIPPET = NOTE_ROOM + 20;
 
 // ECMA-48 escape sequences: CSI (colours, cursor moves), OSC (titles, hyperlinks) ended by BEL or ST,
 // and the two-character ones. Log viewers and Slack show them as garbage.
-// biome-ignore lint/suspicious/noControlCharactersInRegex: matching terminal control codes is the point
 const ANSI =
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching terminal control codes is the point
   /(?:\u001b\[|\u009b)[0-?]*[ -/]*[@-~]|\u001b\][^\u0007\u001b\n]*(?:\u0007|\u001b\\)?|\u001b[@-Z\\-_]/g;
 
 export function stripAnsi(text: string): string {
@@ -82,14 +83,15 @@ export function capLog(input: string | Uint8Array, capBytes: number): CappedLog 
       ? firstNewline + 1
       : charStart(bytes, tailFrom);
   const head = decode(bytes.subarray(0, headEnd));
-  const text = `${head}${head.endsWith('\n') ? '' : '\n'}${marker(tailStart - headEnd)}${decode(bytes.subarray(tailStart))}`;
-  return { text, truncated: true, originalBytes };
+  const tail = decode(bytes.subarray(tailStart));
+  const newline = head.endsWith('\n') ? '' : '\n';
+  return { text: `${head}${newline}${marker(tailStart - headEnd)}${tail}`, truncated: true, originalBytes };
 }
 
 /**
  * Mrkdwn for one Slack section: the end of the log in a code block, `&`, `<` and `>` escaped and
  * runs of backticks broken (a ``` inside would close the block), preceded by an italic note when
- * lines were left out. Never longer than `maxChars`.
+ * lines were left out. Never longer than `maxChars` (at least 120; Slack's 3000 when left out).
  */
 export function slackLogSnippet(
   text: string,
@@ -97,6 +99,7 @@ export function slackLogSnippet(
 ): { text: string; omittedLines: number; empty: boolean } {
   const maxLines = options.maxLines ?? 40;
   const maxChars = Math.min(options.maxChars ?? SLACK_SECTION_MAX, SLACK_SECTION_MAX);
+  if (maxChars < MIN_SNIPPET) throw new RangeError(`maxChars must be at least ${MIN_SNIPPET}`);
   const clean = normalizeLog(text).replace(/\n+$/, '');
   if (clean.trim() === '') return { text: '_No output._', omittedLines: 0, empty: true };
   const fences = FENCE_OPEN.length + FENCE_CLOSE.length;

@@ -92,7 +92,7 @@ export interface DispatchObservation {
   /** The Job has a deletionTimestamp. */
   deleting: boolean;
   counts: { active: number; ready: number; succeeded: number; failed: number; terminating: number };
-  /** Set when the Job failed or is finishing as failed. */
+  /** Set when the Job failed or is finishing as failed; reason '' when Kubernetes gave none. */
   failure?: { reason: FailureReason; message: string };
   startedAt?: string;
   completedAt?: string;
@@ -173,7 +173,7 @@ export function deriveStatus(job: JobLike | undefined, pods: PodLike[]): Dispatc
     warnings: collectWarnings(own),
   };
   if (target !== undefined && complete === undefined) {
-    observation.failure = { reason: target.reason ?? 'Failed', message: target.message ?? '' };
+    observation.failure = { reason: target.reason ?? '', message: target.message ?? '' };
   }
   const startedAt = isoTime(status.startTime);
   if (startedAt) observation.startedAt = startedAt;

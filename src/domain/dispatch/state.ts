@@ -3,13 +3,17 @@
  * knows the middle part; the states before it (the create call) and after it (logs, deletion) are
  * Jobbot's own, so a restarted process knows exactly what is left to do.
  *
- *   pending ──createStarted──▶ creating ──created──▶ running ──finished / observed(finished)──▶ finishing
- *      │                          │                     │                                          │
- *      │ createFailed             │ createFailed        │ cancelRequested ──▶ finishing(cancelled)  │ logsGathered
- *      ▼                          ▼                     │ deleted (by someone else) ──▶ failed      ▼
- *   failed_to_start ◀─────────────┘                     │                                        cleaning
- *      ▲                                                ▼                                          │ deleted
- *   (pending: cancelRequested ──▶ cancelled)                                        succeeded | failed | cancelled
+ *   pending ─createStarted─▶ creating ─created─▶ running ─finished─▶ finishing(outcome)
+ *    │   │                     │                  │  │                 │ logsGathered
+ *    │   └─createFailed─┐      │ createFailed     │  │                 ▼
+ *    │                  ▼      ▼                  │  │              cleaning(outcome)
+ *    │              failed_to_start               │  │                 │ deleted
+ *    │                                            │  │                 ▼
+ *    └─cancelRequested─▶ cancelled                │  │      succeeded | failed | cancelled
+ *                                                 │  └─cancelRequested─▶ finishing(cancelled)
+ *                                                 └─deleted (outside Jobbot)─▶ failed
+ *
+ *   finished = the `finished` event, or `observed` with a finished Job (Complete or Failed True).
  *
  * - A cancel while the create call is in flight is remembered (creating + cancelRequested) and acted
  *   on as soon as the Job exists; a cancel after Kubernetes finished is refused, the verdict stands.

@@ -51,11 +51,12 @@ export function timelineFor(
   }
 
   if (next.finishing && next.failure && !previous?.finishing) {
-    const why = next.failure.message ? ` (${next.failure.message})` : '';
+    const { reason, message } = next.failure;
+    const why = `${reason ? `: ${reason}` : ''}${message ? ` (${message})` : ''}`;
     events.push({
       key: 'giving-up',
       kind: 'giving-up',
-      text: `Giving up: ${next.failure.reason}${why}; stopping the remaining pods.`,
+      text: `Giving up${why}; stopping the remaining pods.`,
     });
   }
   if (next.finished && !previous?.finished) {

@@ -61,7 +61,8 @@ export function observationVerdict(
   const reason = o.failure?.reason;
   switch (reason) {
     case undefined:
-      return 'Failed';
+    case '':
+      return o.failure?.message ? `Failed (${o.failure.message})` : 'Failed';
     case 'BackoffLimitExceeded':
       return `Failed: BackoffLimitExceeded (${retries(o)})`;
     case 'DeadlineExceeded': {
