@@ -37,6 +37,12 @@ export interface Config {
   filePath: string | undefined;
   command: string;
   logLevel: LogLevel;
+  dispatch: {
+    /** Bytes kept of each container's log; a longer log keeps its start and end. */
+    logCapBytes: number;
+    /** Leave failed Jobs in the cluster for debugging instead of deleting them. */
+    keepFailedJobs: boolean;
+  };
 }
 
 const MANIFEST_HINT =
@@ -96,6 +102,16 @@ const envSchema = z.object({
     .regex(/^\/[a-z0-9_-]{1,31}$/, 'must be a slash command such as /job (lower case, at most 32 characters)')
     .default('/job'),
   LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
+  JOBBOT_LOG_CAP_BYTES: z.coerce
+    .number({ error: 'must be a number of bytes' })
+    .int('must be a whole number of bytes')
+    .min(4096, 'must be at least 4096')
+    .max(64 * 1024 * 1024, 'must be at most 67108864 (64 MiB)')
+    .default(1024 * 1024),
+  JOBBOT_KEEP_FAILED_JOBS: z
+    .enum(['true', 'false'], { error: 'must be true or false' })
+    .default('false')
+    .transform((v) => v === 'true'),
 });
 
 export class ConfigError extends Error {
@@ -170,6 +186,7 @@ export function loadConfig(options: LoadOptions = {}): Config {
     filePath,
     command: e.JOBBOT_COMMAND,
     logLevel: e.LOG_LEVEL,
+    dispatch: { logCapBytes: e.JOBBOT_LOG_CAP_BYTES, keepFailedJobs: e.JOBBOT_KEEP_FAILED_JOBS },
   };
 }
 

@@ -8,21 +8,30 @@ import { type Config, ConfigError, loadConfig } from './config.js';
 import { createMetrics } from './http/metrics.js';
 import { createHttpServer, type Readiness } from './http/server.js';
 import { ClusterRegistry, clustersFrom, loadKubeConfig } from './kube/clusters.js';
+import { KubeDispatchAdapter } from './kube/dispatch-kube.js';
 import { KubeJobs } from './kube/jobs.js';
+import { JobWatcher } from './kube/watcher.js';
 import { createLogger, type Logger } from './logger.js';
 import { DefinitionService } from './services/definitions.js';
-import { createSlackApp, createWebClient } from './slack/app.js';
+import { DispatchService } from './services/dispatches.js';
+import { createNotifierClient, createSlackApp, createWebClient } from './slack/app.js';
 import type { Subcommand } from './slack/commands.js';
+import { SlackDispatchNotifications } from './slack/dispatch-notifications.js';
 import { SlackIdentity, SlackTokenRejected } from './slack/identity.js';
 import { registerDefinitionListeners } from './slack/listeners/definitions.js';
+import { registerDispatchListeners } from './slack/listeners/dispatches.js';
 import { registerSlashCommand } from './slack/listeners/slash-command.js';
 import { registerYamlShortcut } from './slack/listeners/yaml-shortcut.js';
+import { SlackNotifier } from './slack/notifier.js';
 import { definitionSubcommands } from './slack/subcommands/definitions.js';
+import { dispatchSubcommands } from './slack/subcommands/dispatches.js';
 import { helpSubcommand } from './slack/subcommands/help.js';
 import { UserDirectory } from './slack/users.js';
 import { isDatabaseOpen, openDatabase } from './store/db.js';
 import { DefinitionRepository } from './store/definitions.js';
+import { DispatchRepository } from './store/dispatches.js';
 import { DraftRepository } from './store/drafts.js';
+import { OutboxRepository } from './store/outbox.js';
 
 export interface Running {
   port: number;
@@ -75,7 +84,7 @@ export async function start(config: Config, options: StartOptions = {}): Promise
   const slack = createSlackApp(config, identity, log);
 
   // Interactive calls answer a person inside Slack's 3-second window, so cluster calls are kept short.
-  const kube = new KubeJobs(clusters, 1_200);
+  const kube = new KubeJobs(clusters, { interactiveMs: 1_200, backgroundMs: 30_000 });
   const definitions = new DefinitionService(new DefinitionRepository(db), kube, new DraftRepository(db));
   const users = new UserDirectory(web);
 
@@ -84,10 +93,35 @@ export async function start(config: Config, options: StartOptions = {}): Promise
     config.filePath
       ? []
       : ['No access policy is configured: everyone in this workspace may use every command.'];
+  const watcher = new JobWatcher(clusters, log.child({ component: 'watch' }));
+  const dispatchStore = new DispatchRepository(db);
+  const outbox = new OutboxRepository(db);
+  const notifier = new SlackNotifier(
+    outbox,
+    dispatchStore,
+    createNotifierClient(config, log),
+    log.child({ component: 'notifier' }),
+  );
+  const dispatches = new DispatchService(
+    definitions,
+    dispatchStore,
+    new KubeDispatchAdapter(kube, watcher),
+    new SlackDispatchNotifications(outbox, () => notifier.wake()),
+    log.child({ component: 'dispatch' }),
+    config.dispatch,
+  );
+  watcher.onChange((ref) => void dispatches.changed(ref.dispatch, ref));
+
   subcommands.push(
     helpSubcommand(() => subcommands, notes),
     ...definitionSubcommands(definitions),
+    ...dispatchSubcommands(dispatches, users),
   );
+  registerDispatchListeners(slack.app, {
+    service: dispatches,
+    users,
+    log: log.child({ component: 'dispatch' }),
+  });
   registerYamlShortcut(slack.app, { service: definitions, log: log.child({ component: 'definitions' }) });
   registerDefinitionListeners(slack.app, {
     service: definitions,
@@ -119,6 +153,8 @@ export async function start(config: Config, options: StartOptions = {}): Promise
   void clusters.start();
   const port = await http.listen(config.port);
   await slack.start();
+  dispatches.resume();
+  notifier.wake();
   log.info({ port, mode: slack.mode, clusters: clusters.names(), command: config.command }, 'Jobbot started');
 
   let stopping: Promise<void> | undefined;
@@ -127,6 +163,9 @@ export async function start(config: Config, options: StartOptions = {}): Promise
       log.info('Jobbot stopping');
       await http.close();
       await slack.stop();
+      watcher.close();
+      await Promise.race([dispatches.idle(), new Promise((r) => setTimeout(r, 10_000).unref())]);
+      await notifier.stop();
       identity.stop();
       clusters.stop();
       db.close();

@@ -9,6 +9,10 @@ export type ErrorCode =
   | 'definition_not_found'
   | 'file_unreadable'
   | 'no_yaml'
+  | 'dispatch_not_found'
+  | 'dispatch_not_cancellable'
+  | 'invalid_overrides'
+  | 'definition_changed'
   | 'internal_error';
 
 export class JobbotError extends Error {

@@ -30,6 +30,19 @@ export function createWebClient(config: Config, log: Logger): webApi.WebClient {
   return new webApi.WebClient(config.slack.botToken, slackClientOptions(config, log));
 }
 
+/**
+ * The notifier's client: no retries and rate limits handed back at once, because the outbox retries
+ * with its own backoff and keeps the order of a thread while it waits.
+ */
+export function createNotifierClient(config: Config, log: Logger): webApi.WebClient {
+  return new webApi.WebClient(config.slack.botToken, {
+    ...slackClientOptions(config, log),
+    retryConfig: { retries: 0 },
+    rejectRateLimitedCalls: true,
+    timeout: 10_000,
+  });
+}
+
 export interface SlackApp {
   app: App;
   mode: 'http' | 'socket';

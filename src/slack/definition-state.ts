@@ -31,7 +31,15 @@ export function parseMeta(text: string | undefined): DefinitionModalMeta {
 
 type StateValues = Record<
   string,
-  Record<string, { type?: string; value?: string | null; selected_option?: { value: string } | null }>
+  Record<
+    string,
+    {
+      type?: string;
+      value?: string | null;
+      selected_option?: { value: string } | null;
+      selected_conversation?: string | null;
+    }
+  >
 >;
 
 /** The base field a block holds: `namespace@alpha` holds `namespace`. */
@@ -43,7 +51,7 @@ export function readValues(state: StateValues | undefined, containers: number): 
   const fields = new Map<string, string>();
   for (const [blockId, actions] of Object.entries(state ?? {})) {
     for (const action of Object.values(actions)) {
-      const value = action.selected_option?.value ?? action.value ?? '';
+      const value = action.selected_option?.value ?? action.selected_conversation ?? action.value ?? '';
       fields.set(fieldOf(blockId), value ?? '');
     }
   }
@@ -55,6 +63,7 @@ export function readValues(state: StateValues | undefined, containers: number): 
     list.push(c);
   }
   return {
+    channel: get('channel'),
     cluster: get('cluster'),
     namespace: get('namespace'),
     name: get('name'),

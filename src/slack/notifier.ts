@@ -191,14 +191,23 @@ export class SlackNotifier {
         });
         return undefined;
       case 'upload': {
-        const u = entry.payload as { filename: string; title: string; content: string; comment?: string };
+        const u = entry.payload as {
+          filename: string;
+          title: string;
+          log: { pod: string; container: string; previous: boolean };
+        };
+        const log = this.dispatches
+          .logs(dispatch.number)
+          .find(
+            (l) => l.pod === u.log.pod && l.container === u.log.container && l.previous === u.log.previous,
+          );
+        if (!log) return 'log not found';
         await this.client.filesUploadV2({
           channel_id: dispatch.channel ?? dispatch.actor.id,
           ...(dispatch.messageTs ? { thread_ts: dispatch.messageTs } : {}),
-          file: Buffer.from(u.content, 'utf8'),
+          file: Buffer.from(log.text, 'utf8'),
           filename: u.filename,
           title: u.title,
-          ...(u.comment ? { initial_comment: u.comment } : {}),
         } as never);
         return undefined;
       }

@@ -26,6 +26,9 @@ export interface DispatchRecord extends Omit<NewDispatch, 'spec'> {
   jobName: string;
   spec: Record<string, unknown>;
   state: string;
+  /** How a finishing/cleaning dispatch will end. */
+  outcome: string | null;
+  cancelRequested: boolean;
   observation: Record<string, unknown> | null;
   verdict: string | null;
   error: string | null;
@@ -74,6 +77,8 @@ function dispatchFrom(row: Row): DispatchRecord {
     sourceChannel: (row.source_channel as string | null) ?? null,
     channel: (row.channel as string | null) ?? null,
     state: String(row.state),
+    outcome: (row.outcome as string | null) ?? null,
+    cancelRequested: row.cancel_requested === 1,
     observation: json(row.observation),
     verdict: (row.verdict as string | null) ?? null,
     error: (row.error as string | null) ?? null,
@@ -90,6 +95,8 @@ function dispatchFrom(row: Row): DispatchRecord {
 
 export interface DispatchChange {
   state?: string;
+  outcome?: string | null;
+  cancelRequested?: boolean;
   observation?: Record<string, unknown> | null;
   verdict?: string | null;
   error?: string | null;
@@ -101,6 +108,8 @@ export interface DispatchChange {
 
 const COLUMNS: Record<keyof DispatchChange, string> = {
   state: 'state',
+  outcome: 'outcome',
+  cancelRequested: 'cancel_requested',
   observation: 'observation',
   verdict: 'verdict',
   error: 'error',
@@ -114,10 +123,14 @@ export class DispatchRepository {
   constructor(private readonly db: Db) {}
 
   /**
-   * Records a dispatch and names its Kubernetes Job after its number in one transaction, so the
-   * name exists before any create call and a retried create hits the same Job.
+   * Records a dispatch and renders its Job (named and labelled after its number) in one transaction,
+   * so the manifest exists before any create call and a retried create sends the same Job.
    */
-  create(d: NewDispatch, jobNameFor: (n: number) => string, at: string): DispatchRecord {
+  create(
+    d: Omit<NewDispatch, 'spec'>,
+    render: (n: number) => { jobName: string; spec: Record<string, unknown> },
+    at: string,
+  ): DispatchRecord {
     return this.db.transaction(() => {
       const { lastInsertRowid } = this.db
         .prepare(
@@ -141,8 +154,7 @@ export class DispatchRepository {
           at,
         );
       const number = Number(lastInsertRowid);
-      const jobName = jobNameFor(number);
-      const spec = { ...d.spec, metadata: { ...(d.spec.metadata as object), name: jobName } };
+      const { jobName, spec } = render(number);
       this.db
         .prepare('update dispatches set job_name = ?, spec = ? where number = ?')
         .run(jobName, JSON.stringify(spec), number);
@@ -179,7 +191,14 @@ export class DispatchRepository {
         continue;
       }
       sets.push(`${column} = @${key}`);
-      params[key] = key === 'observation' ? (value === null ? null : JSON.stringify(value)) : (value ?? null);
+      params[key] =
+        key === 'observation'
+          ? value === null
+            ? null
+            : JSON.stringify(value)
+          : typeof value === 'boolean'
+            ? Number(value)
+            : (value ?? null);
     }
     this.db.prepare(`update dispatches set ${sets.join(', ')} where number = @number`).run(params);
     return this.get(number)!;

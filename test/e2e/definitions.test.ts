@@ -356,10 +356,10 @@ describe('listing many jobs', () => {
     const res = await h.driver.slashCommand({ command: '/job', text: 'list' });
     const first = res.ack as Ack;
     expect(validateMessageBlocks(first!.blocks)).toEqual([]);
-    expect(first!.text).toMatch(/^Jobs 1–20 of 47/);
+    expect(first!.text).toMatch(/^Jobs 1–15 of 47/);
     await h.driver.clickButton({ actionId: 'definition_list_page_next', source: res.reply! });
     const replaced = await waitFor(() =>
-      h.slack.ephemerals().find((e) => e.text.startsWith('Jobs 21–40 of 47')),
+      h.slack.ephemerals().find((e) => e.text.startsWith('Jobs 16–30 of 47')),
     );
     expect(validateMessageBlocks(replaced.blocks)).toEqual([]);
   });

@@ -41,13 +41,12 @@ beforeEach(async () => {
       revision: 1,
       cluster: 'alpha',
       namespace: 'jobs',
-      spec: { metadata: {} },
       overrides: {},
       actor: { ...alice, id: slack.defaultUser },
       sourceChannel: slack.defaultChannel,
       channel: slack.channelId(slack.defaultChannel),
     },
-    (n) => `pi-${n}`,
+    (n) => ({ jobName: `pi-${n}`, spec: { metadata: { name: `pi-${n}` } } }),
     new Date().toISOString(),
   );
   number = d.number;
@@ -152,12 +151,18 @@ describe('SlackNotifier', () => {
 
   it('uploads a log file into the thread', async () => {
     outbox.enqueue(number, 'post', msg('#1 done'), now());
-    outbox.enqueue(
-      number,
-      'upload',
-      { filename: 'pi-1.pi.log', title: 'pi log', content: '3.14159\n' },
-      now(),
-    );
+    const log = {
+      pod: 'pi-1-abcde',
+      container: 'pi',
+      init: false,
+      previous: false,
+      originalBytes: 8,
+      truncated: false,
+      error: null,
+    };
+    dispatches.saveLog(number, { ...log, text: '3.14159\n' }, now());
+    const ref = { pod: log.pod, container: 'pi', previous: false };
+    outbox.enqueue(number, 'upload', { filename: 'pi-1.pi.log', title: 'pi log', log: ref }, now());
     notifier.wake();
     await until(() => outbox.pendingCount() === 0);
     const d = dispatches.get(number)!;

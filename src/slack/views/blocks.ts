@@ -45,3 +45,36 @@ export interface MessageBody {
   text: string;
   blocks: Block[];
 }
+
+export interface TextOptions {
+  multiline?: boolean;
+  optional?: boolean;
+  max: number;
+  placeholder?: string;
+  hint?: string;
+}
+
+/** A plain-text input whose element has the action id `value`; the block id names the field. */
+export function textInput(blockId: string, label: string, value: string, o: TextOptions): Block {
+  return {
+    type: 'input',
+    block_id: blockId,
+    optional: o.optional ?? false,
+    label: { type: 'plain_text', text: label },
+    ...(o.hint ? { hint: { type: 'plain_text' as const, text: clip(o.hint, 2000) } } : {}),
+    element: {
+      type: 'plain_text_input',
+      action_id: 'value',
+      multiline: o.multiline ?? false,
+      max_length: o.max,
+      ...(value ? { initial_value: value.slice(0, o.max) } : {}),
+      ...(o.placeholder
+        ? { placeholder: { type: 'plain_text' as const, text: clip(o.placeholder, 150) } }
+        : {}),
+    },
+  };
+}
+
+export function option(name: string) {
+  return { text: { type: 'plain_text' as const, text: clip(name, 75) }, value: clip(name, 75) };
+}

@@ -6,7 +6,7 @@
  */
 import type { types } from '@slack/bolt';
 import type { ContainerForm, DefinitionForm } from '../../domain/definition/index.js';
-import { type Block, clip, context, escapeMrkdwn, section } from './blocks.js';
+import { type Block, clip, context, escapeMrkdwn, option, section, textInput } from './blocks.js';
 
 export const DEFINITION_CALLBACK = 'definition_save';
 export const ACTION_MODE = 'definition_mode';
@@ -34,6 +34,8 @@ export interface DefinitionModalMeta {
 }
 
 export interface DefinitionModalValues {
+  /** Only the Dispatch modal has it: where updates go. */
+  channel?: string;
   cluster: string;
   namespace: string;
   name: string;
@@ -309,36 +311,4 @@ function restartPolicyBlock(value: string): Block {
       initial_option: options.find((o) => o.value === value) ?? options[0]!,
     },
   };
-}
-
-interface TextOptions {
-  multiline?: boolean;
-  optional?: boolean;
-  max: number;
-  placeholder?: string;
-  hint?: string;
-}
-
-function textInput(blockId: string, label: string, value: string, o: TextOptions): Block {
-  return {
-    type: 'input',
-    block_id: blockId,
-    optional: o.optional ?? false,
-    label: { type: 'plain_text', text: label },
-    ...(o.hint ? { hint: { type: 'plain_text' as const, text: clip(o.hint, 2000) } } : {}),
-    element: {
-      type: 'plain_text_input',
-      action_id: VALUE,
-      multiline: o.multiline ?? false,
-      max_length: o.max,
-      ...(value ? { initial_value: value.slice(0, o.max) } : {}),
-      ...(o.placeholder
-        ? { placeholder: { type: 'plain_text' as const, text: clip(o.placeholder, 150) } }
-        : {}),
-    },
-  };
-}
-
-function option(name: string) {
-  return { text: { type: 'plain_text' as const, text: clip(name, 75) }, value: clip(name, 75) };
 }

@@ -8,9 +8,11 @@ import { type Block, clip, context, escapeMrkdwn, header, type MessageBody, sect
 export const ACTION_LIST_PAGE = /^definition_list_page_(prev|next)$/;
 export const ACTION_SHOW = 'definition_show';
 export const ACTION_EDIT = 'definition_edit';
+export const ACTION_DISPATCH = 'definition_dispatch';
 export const ACTION_DELETE_CONFIRM = 'definition_delete_confirm';
 export const ACTION_DELETE_CANCEL = 'definition_delete_cancel';
-export const LIST_PAGE_SIZE = 20;
+/** Two blocks a job (text, buttons) keeps a page well inside Slack's 50 blocks. */
+export const LIST_PAGE_SIZE = 15;
 const MAX_REVISIONS_SHOWN = 15;
 const YAML_ROOM = 2800;
 
@@ -74,7 +76,10 @@ export function definitionShowMessage(def: DefinitionRecord, yaml: string, comma
     {
       type: 'actions',
       block_id: 'definition_actions',
-      elements: [button('Edit', ACTION_EDIT, def.name)],
+      elements: [
+        button('Dispatch', ACTION_DISPATCH, def.name, 'primary'),
+        button('Edit', ACTION_EDIT, def.name),
+      ],
     },
     context(`${command} show ${def.name} --revisions lists every change.`),
   ];
@@ -93,17 +98,17 @@ export function definitionListMessage(
   const blocks: Block[] = [header(`Jobs (${page.total})`)];
   for (const d of page.items) {
     const description = d.description ? `\n${escapeMrkdwn(clip(d.description, 300))}` : '';
-    blocks.push({
-      type: 'section',
-      text: {
-        type: 'mrkdwn',
-        text: clip(
-          `*${escapeMrkdwn(d.name)}* · ${code(d.cluster)} / ${code(d.namespace)}${description}`,
-          3000,
-        ),
+    blocks.push(
+      section(`*${escapeMrkdwn(d.name)}* · ${code(d.cluster)} / ${code(d.namespace)}${description}`),
+      {
+        type: 'actions',
+        block_id: clip(`definition_${d.name}`, 255),
+        elements: [
+          button('Dispatch', ACTION_DISPATCH, d.name, 'primary'),
+          button('Show', ACTION_SHOW, d.name),
+        ],
       },
-      accessory: button('Show', ACTION_SHOW, d.name),
-    });
+    );
   }
   const nav: types.Button[] = [];
   if (page.offset > 0)

@@ -100,6 +100,8 @@ export const migrations: readonly Migration[] = [
       source_channel text,
       channel text,
       state text not null,
+      outcome text,
+      cancel_requested integer not null default 0,
       observation text check (observation is null or json_valid(observation)),
       verdict text,
       error text,

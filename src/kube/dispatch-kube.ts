@@ -1,0 +1,70 @@
+/**
+ * The cluster side of dispatching, as the dispatch service sees it: Job create/delete through
+ * KubeJobs (background timeouts), logs gathered from every pod, and Job/Pod state from the one shared
+ * watch per cluster and namespace. A Job seen only as a tombstone (deleted) counts as gone.
+ */
+import type { V1Pod } from '@kubernetes/client-node';
+import type { JobManifest } from '../domain/definition/index.js';
+import type { JobLike, PodLike } from '../domain/dispatch/index.js';
+import type { DispatchKube, GatheredLog } from '../services/dispatches.js';
+import type { KubeJobs } from './jobs.js';
+import type { JobWatcher } from './watcher.js';
+
+export interface DispatchKubeOptions {
+  /** Bytes read of each container's log; the service then keeps its head and tail up to its cap. */
+  readLimitBytes: number;
+  logRetries: number;
+}
+
+export class KubeDispatchAdapter implements DispatchKube {
+  constructor(
+    private readonly jobs: KubeJobs,
+    private readonly watcher: JobWatcher,
+    private readonly options: DispatchKubeOptions = { readLimitBytes: 16 * 1024 * 1024, logRetries: 3 },
+  ) {}
+
+  createJob(cluster: string, manifest: JobManifest) {
+    return this.jobs.createJob(cluster, manifest, { background: true });
+  }
+
+  deleteJob(cluster: string, namespace: string, name: string) {
+    return this.jobs.deleteJob(cluster, namespace, name, { background: true });
+  }
+
+  async gatherLogs(cluster: string, namespace: string, pods: PodLike[]): Promise<GatheredLog[]> {
+    const result = await this.jobs.gatherLogs(cluster, namespace, pods as V1Pod[], {
+      maxBytes: this.options.readLimitBytes,
+      retries: this.options.logRetries,
+    });
+    if (result.ok) return result.value;
+    return (pods as V1Pod[]).flatMap((p) =>
+      (p.spec?.containers ?? []).map((c) => ({
+        pod: p.metadata?.name ?? '',
+        container: c.name,
+        init: false,
+        previous: false,
+        text: '',
+        originalBytes: 0,
+        truncated: false,
+        error: `could not be read: ${result.failure.message}`,
+      })),
+    );
+  }
+
+  watch(cluster: string, namespace: string): void {
+    this.watcher.watch(cluster, namespace);
+  }
+
+  snapshot(
+    cluster: string,
+    namespace: string,
+    dispatch: number,
+  ): { job: JobLike | undefined; pods: PodLike[]; synced: boolean } {
+    const s = this.watcher.snapshot(cluster, namespace, dispatch);
+    return {
+      job: s.jobDeleted ? undefined : (s.job as JobLike | undefined),
+      pods: s.pods as PodLike[],
+      synced: s.synced,
+    };
+  }
+}

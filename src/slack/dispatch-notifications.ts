@@ -1,0 +1,82 @@
+/**
+ * Dispatch notifications for Slack: each is rendered now and queued in the outbox, then the notifier
+ * is woken. Rendering at queue time keeps a thread's messages as they were when things happened.
+ */
+
+import { describeActor } from '../domain/actor.js';
+import type { DispatchObservation, DispatchStateName, TimelineEvent } from '../domain/dispatch/index.js';
+import { isTerminal } from '../domain/dispatch/index.js';
+import type { DispatchNotifications } from '../services/dispatches.js';
+import type { DispatchRecord, StoredLog } from '../store/dispatches.js';
+import type { OutboxRepository } from '../store/outbox.js';
+import {
+  type DispatchView,
+  dispatchStatusMessage,
+  statusLine,
+  timelineReply,
+  verdictReply,
+} from './views/dispatch.js';
+
+export function dispatchView(d: DispatchRecord): DispatchView {
+  const changes = (d.overrides as { changes?: string[] }).changes ?? [];
+  return {
+    number: d.number,
+    definitionName: d.definitionName,
+    cluster: d.cluster,
+    namespace: d.namespace,
+    jobName: d.jobName,
+    dispatchedBy: describeActor(d.actor),
+    overrides: changes,
+    state: d.state,
+    status: statusLine(d.state, (d.observation ?? undefined) as DispatchObservation | undefined, d.verdict),
+    finished: isTerminal(d.state as DispatchStateName),
+  };
+}
+
+export class SlackDispatchNotifications implements DispatchNotifications {
+  constructor(
+    private readonly outbox: OutboxRepository,
+    private readonly wake: () => void,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  created(d: DispatchRecord): void {
+    this.outbox.enqueue(d.number, 'post', { ...dispatchStatusMessage(dispatchView(d)) }, this.at());
+    this.wake();
+  }
+
+  changed(d: DispatchRecord): void {
+    this.outbox.enqueue(d.number, 'update', { ...dispatchStatusMessage(dispatchView(d)) }, this.at());
+    this.wake();
+  }
+
+  timeline(d: DispatchRecord, events: TimelineEvent[]): void {
+    for (const e of events) this.outbox.enqueue(d.number, 'reply', { ...timelineReply(e.text) }, this.at());
+    this.wake();
+  }
+
+  finished(d: DispatchRecord, logs: StoredLog[]): void {
+    const at = this.at();
+    this.outbox.enqueue(d.number, 'update', { ...dispatchStatusMessage(dispatchView(d)) }, at);
+    this.outbox.enqueue(d.number, 'reply', { ...verdictReply(d.verdict ?? d.state, logs) }, at);
+    for (const log of logs) {
+      if (log.error && log.text === '') continue;
+      const suffix = log.previous ? '.previous' : '';
+      this.outbox.enqueue(
+        d.number,
+        'upload',
+        {
+          log: { pod: log.pod, container: log.container, previous: log.previous },
+          filename: `${log.pod}.${log.container}${suffix}.log`,
+          title: `${d.definitionName} #${d.number} ${log.container} (${log.pod})${log.truncated ? ', capped' : ''}`,
+        },
+        at,
+      );
+    }
+    this.wake();
+  }
+
+  private at(): string {
+    return this.now().toISOString();
+  }
+}

@@ -1,0 +1,168 @@
+/**
+ * Interactions with dispatches: the Dispatch modal's submission, and the buttons Dispatch (on jobs),
+ * Cancel, Show log and Re-run (on dispatches). A button is only a request: who may do it and whether
+ * it still makes sense are decided again by the service.
+ */
+import type { App, BlockAction, ButtonAction } from '@slack/bolt';
+import { z } from 'zod';
+import type { DispatchStateName } from '../../domain/dispatch/index.js';
+import { isTerminal } from '../../domain/dispatch/index.js';
+import { isJobbotError } from '../../domain/errors.js';
+import type { Logger } from '../../logger.js';
+import type { DispatchService } from '../../services/dispatches.js';
+import { readValues } from '../definition-state.js';
+import { buildDispatchModal, submittedTemplate } from '../dispatch-flow.js';
+import type { UserDirectory } from '../users.js';
+import { ACTION_DISPATCH, notice } from '../views/definitions.js';
+import {
+  ACTION_CANCEL,
+  ACTION_KEEP,
+  ACTION_RERUN,
+  ACTION_SHOW_LOG,
+  dispatchedMessage,
+  logsMessage,
+} from '../views/dispatch.js';
+import { DISPATCH_CALLBACK, type DispatchModalMeta } from '../views/dispatch-modal.js';
+import { errorMessage } from '../views/help.js';
+
+const metaSchema = z.object({
+  name: z.string(),
+  revision: z.number().int(),
+  words: z.array(z.string()).optional(),
+  rerunOf: z.number().int().optional(),
+  channel: z.string().nullable(),
+});
+
+type Respond = (message: Record<string, unknown>) => Promise<unknown>;
+
+export function registerDispatchListeners(
+  app: App,
+  deps: { service: DispatchService; users: UserDirectory; log: Logger },
+): void {
+  const { service, users, log } = deps;
+
+  const fail = async (respond: Respond, err: unknown) => {
+    if (!isJobbotError(err)) log.error({ err }, 'dispatch interaction failed');
+    const sentence = isJobbotError(err)
+      ? err.userMessage
+      : "Something went wrong on Jobbot's side; it is in Jobbot's log. Try again.";
+    await respond({ response_type: 'ephemeral', replace_original: false, ...errorMessage(sentence) });
+  };
+
+  app.view(DISPATCH_CALLBACK, async ({ ack, body, view, client }) => {
+    const meta = metaSchema.parse(JSON.parse(view.private_metadata || '{}')) as DispatchModalMeta;
+    const containers = view.blocks.filter((b) => b.block_id?.endsWith('.image')).length;
+    const values = readValues(view.state.values as Parameters<typeof readValues>[0], containers);
+    const firstInput = view.blocks.find((b) => b.type === 'input')?.block_id ?? 'channel';
+    try {
+      const built = submittedTemplate(service, meta, values);
+      if ('errors' in built) {
+        const errors: Record<string, string> = {};
+        for (const e of built.errors) {
+          const m = /^containers\[(\d+)\]\.(\w+)$/.exec(e.path);
+          const block = m ? `c${m[1]}.${m[2]}` : e.path;
+          const target = view.blocks.some((b) => b.block_id === block) ? block : firstInput;
+          errors[target] = errors[target] ? `${errors[target]} ${e.message}` : e.message;
+        }
+        await ack({ response_action: 'errors', errors });
+        return;
+      }
+      const channel = values.channel || meta.channel;
+      const actor = await users.actor(body.user.id, body.user.name);
+      service.plan({ name: meta.name, template: built.template });
+      await ack();
+      const d = service.dispatch(
+        { name: meta.name, template: built.template, channel, sourceChannel: meta.channel },
+        actor,
+      );
+      await client.chat
+        .postEphemeral({
+          channel: meta.channel ?? body.user.id,
+          user: body.user.id,
+          ...dispatchedMessage(d.number, d.definitionName, d.channel),
+        })
+        .catch(() => undefined);
+    } catch (err) {
+      const sentence = isJobbotError(err)
+        ? err.userMessage
+        : "Something went wrong on Jobbot's side; nothing was dispatched. Try again.";
+      if (!isJobbotError(err)) log.error({ err }, 'dispatch submission failed');
+      await ack({ response_action: 'errors', errors: { [firstInput]: sentence.slice(0, 2000) } });
+    }
+  });
+
+  const openModal = async (
+    triggerId: string,
+    meta: Omit<DispatchModalMeta, 'revision'>,
+    respond: Respond,
+    client: App['client'],
+  ) => {
+    try {
+      await client.views.open({ trigger_id: triggerId, view: buildDispatchModal(service, meta) });
+    } catch (err) {
+      await fail(respond, err);
+    }
+  };
+
+  app.action<BlockAction<ButtonAction>>(ACTION_DISPATCH, async ({ ack, action, body, client, respond }) => {
+    await ack();
+    await openModal(
+      body.trigger_id,
+      { name: action.value ?? '', channel: body.channel?.id ?? null },
+      respond,
+      client,
+    );
+  });
+
+  app.action<BlockAction<ButtonAction>>(ACTION_RERUN, async ({ ack, action, body, client, respond }) => {
+    await ack();
+    try {
+      const previous = service.get(Number(action.value));
+      await openModal(
+        body.trigger_id,
+        { name: previous.definitionName, rerunOf: previous.number, channel: previous.channel },
+        respond,
+        client,
+      );
+    } catch (err) {
+      await fail(respond, err);
+    }
+  });
+
+  app.action<BlockAction<ButtonAction>>(ACTION_CANCEL, async ({ ack, action, body, respond }) => {
+    await ack();
+    try {
+      const actor = await users.actor(body.user.id, body.user.name);
+      const d = await service.cancel(Number(action.value), actor);
+      const fromConfirmation = body.container?.is_ephemeral === true;
+      await respond({
+        response_type: 'ephemeral',
+        replace_original: fromConfirmation,
+        ...notice(`Cancelled ${d.definitionName} #${d.number}.`),
+      });
+    } catch (err) {
+      await fail(respond, err);
+    }
+  });
+
+  app.action<BlockAction<ButtonAction>>(ACTION_KEEP, async ({ ack, action, respond }) => {
+    await ack();
+    await respond({ replace_original: true, ...notice(`#${action.value ?? ''} keeps running.`) });
+  });
+
+  app.action<BlockAction<ButtonAction>>(ACTION_SHOW_LOG, async ({ ack, action, respond }) => {
+    await ack();
+    try {
+      const number = Number(action.value);
+      const d = service.get(number);
+      const logs = service.logs(number);
+      await respond({
+        response_type: 'ephemeral',
+        replace_original: false,
+        ...logsMessage(d.number, d.definitionName, isTerminal(d.state as DispatchStateName), logs),
+      });
+    } catch (err) {
+      await fail(respond, err);
+    }
+  });
+}
