@@ -3,7 +3,7 @@
  * Job with real Job semantics (emulated time runs fast).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type JobTemplate, parseJobYaml } from '../../src/domain/definition/index.js';
+import { parseJobYaml } from '../../src/domain/definition/index.js';
 import { openDatabase } from '../../src/store/db.js';
 import { DefinitionRepository } from '../../src/store/definitions.js';
 import { type DispatchRecord, DispatchRepository } from '../../src/store/dispatches.js';
@@ -142,7 +142,7 @@ describe('dispatching the docs "pi" Job', () => {
   });
 
   it("labels the Job as Jobbot's, with its number, definition and dispatcher", async () => {
-    h.kube!.behave({ job: /^pi-/ }, behaviours.sleep(30));
+    h.kube!.behave({ job: /^pi-/ }, behaviours.succeed(30));
     const { number } = await run('run pi --yes');
     const d = dispatch(number)!;
     const job = await until(() => h.kube!.job('jobs', d.jobName), 5000, 'the Job');
@@ -167,5 +167,186 @@ describe('refusing bad /job run values', () => {
   it('says so for an unknown job', async () => {
     const res = await h.driver.slashCommand({ command: '/job', text: 'run nosuch --yes' });
     expect((res.ack as { text: string }).text).toMatch(/There is no job named `nosuch`/);
+  });
+});
+
+function job(name: string, extra: { spec?: string; container?: string; containers?: string } = {}): string {
+  const containers =
+    extra.containers ??
+    `      - name: main
+        image: busybox:1.36
+        command: ["sh", "-c", "echo hello from ${name}"]
+${extra.container ?? ''}`;
+  return `apiVersion: batch/v1
+kind: Job
+metadata:
+  name: ${name}
+spec:
+${extra.spec ?? ''}  template:
+    spec:
+      restartPolicy: Never
+      containers:
+${containers}`;
+}
+
+describe('what a dispatch can go through', () => {
+  it('runs completions 3 with parallelism 2 to success', async () => {
+    define(job('batch'));
+    const { number } = await run('run batch completions=3 parallelism=2 --yes');
+    const d = await finished(number);
+    expect(d.state).toBe('succeeded');
+    expect(d.verdict).toMatch(/3 pods succeeded/);
+    expect(JSON.stringify(d.overrides)).toContain('completions');
+  });
+
+  it('reports BackoffLimitExceeded for a job that keeps failing', async () => {
+    define(job('flaky', { spec: '  backoffLimit: 2\n' }));
+    h.kube!.behave({ job: /^flaky-/ }, behaviours.fail(3));
+    const { number } = await run('run flaky --yes');
+    const d = await finished(number);
+    expect(d.state).toBe('failed');
+    expect(d.verdict).toMatch(/^Failed: BackoffLimitExceeded \(3 pods failed\)/);
+    const replies = (await thread(d)).map((m) => m.text);
+    expect(replies.some((t) => /failed.*retry/i.test(t))).toBe(true);
+    expect(h.kube!.job('jobs', d.jobName)).toBeUndefined();
+  });
+
+  it('reports DeadlineExceeded for a job over its active deadline', async () => {
+    define(job('slow', { spec: '  activeDeadlineSeconds: 5\n' }));
+    h.kube!.behave({ job: /^slow-/ }, behaviours.script(behaviours.sleep(600), behaviours.exit(0)));
+    const { number } = await run('run slow --yes');
+    const d = await finished(number);
+    expect(d.verdict).toMatch(/^Failed: DeadlineExceeded after 5s/);
+  });
+
+  it('warns about an image that cannot be pulled, then fails', async () => {
+    define(job('badimage', { spec: '  activeDeadlineSeconds: 20\n' }));
+    h.kube!.behave({ job: /^badimage-/ }, behaviours.imagePullError());
+    const { number } = await run('run badimage --yes');
+    const d = await finished(number);
+    expect(d.state).toBe('failed');
+    const replies = (await thread(d)).map((m) => m.text);
+    expect(replies.some((t) => /ErrImagePull|ImagePullBackOff/.test(t))).toBe(true);
+  });
+
+  it('cancels a running dispatch from its status message', async () => {
+    define(job('long'));
+    h.kube!.behave(
+      { job: /^long-/ },
+      behaviours.script(behaviours.print('started'), behaviours.sleep(3600), behaviours.exit(0)),
+    );
+    const { number } = await run('run long --yes');
+    await until(
+      () => dispatch(number)?.state === 'running' && dispatch(number)?.messageTs,
+      10_000,
+      'running',
+    );
+    const d = dispatch(number)!;
+    await until(
+      () => h.kube!.pods('jobs', d.jobName).some((p) => p.status?.phase === 'Running'),
+      10_000,
+      'a running pod',
+    );
+    const status = h.slack.message(d.channel!, d.messageTs!)!;
+    await h.driver.clickButton({
+      actionId: 'dispatch_cancel',
+      source: { channel: d.channel!, ts: d.messageTs! },
+    });
+    const done = await finished(number);
+    expect(done.state).toBe('cancelled');
+    expect(done.verdict).toMatch(new RegExp(`^Cancelled by <@${h.slack.defaultUser}>`));
+    expect(done.cancelledBy?.id).toBe(h.slack.defaultUser);
+    expect(status).toBeDefined();
+    expect(h.kube!.job('jobs', d.jobName)).toBeUndefined();
+    const db = openDatabase(h.env.JOBBOT_DB!);
+    const logs = new DispatchRepository(db).logs(number);
+    db.close();
+    expect(logs.map((l) => l.text).join('')).toContain('started');
+  });
+
+  it("keeps each container's log of a two-container pod", async () => {
+    define(job('pair', {
+      containers: `      - name: web
+        image: busybox:1.36
+        command: ["sh", "-c", "echo from web"]
+      - name: worker
+        image: busybox:1.36
+        command: ["sh", "-c", "echo from worker"]
+`,
+    }));
+    const { number } = await run('run pair --yes');
+    const d = await finished(number);
+    await thread(d);
+    const files = h.slack.files().filter((f) => f.threadTs === dispatch(number)!.messageTs);
+    expect(files.map((f) => f.filename.split('.').at(-2)).sort()).toEqual(['web', 'worker']);
+    expect(files.map((f) => f.content!.toString()).join('')).toMatch(
+      /from web[\s\S]*from worker|from worker[\s\S]*from web/,
+    );
+  });
+
+  it('uses --yes values once and leaves the definition as it was', async () => {
+    const { number } = await run('run pi image=perl:5.36 --yes');
+    const d = dispatch(number)!;
+    expect(JSON.stringify(d.spec)).toContain('perl:5.36');
+    await finished(number);
+    const next = await run('run pi --yes');
+    expect(JSON.stringify(dispatch(next.number)!.spec)).toContain('perl:5.34.0');
+    await finished(next.number);
+  });
+
+  it('dispatches from the modal with a value changed for this run only', async () => {
+    const res = await h.driver.slashCommand({ command: '/job', text: 'run pi' });
+    const call = await h.slack.waitForCall('views.open', (c) => c.args.trigger_id === res.triggerId);
+    const viewId = (call.response as { view: { id: string } }).view.id;
+    const sub = await h.driver.submitView({
+      viewId,
+      values: { 'Container image': 'perl:5.38', Parallelism: '1' },
+    });
+    expect(sub.ack).toBeUndefined();
+    const eph = await until(
+      () =>
+        h.slack.ephemerals().find((e) => /Dispatched pi #\d+/.test(e.text) && e.via === 'chat.postEphemeral'),
+      5000,
+      'confirmation',
+    );
+    const number = Number(/#(\d+)/.exec(eph.text)![1]);
+    expect(JSON.stringify(dispatch(number)!.spec)).toContain('perl:5.38');
+    await finished(number);
+  });
+
+  it('delivers every update once and in order after Slack rate-limits it', async () => {
+    h.slack.rateLimit('chat.postMessage', { times: 2, retryAfterSeconds: 1 });
+    const { number } = await run('run pi --yes');
+    const d = await finished(number);
+    const messages = await thread(d);
+    const texts = messages.map((m) => m.text);
+    expect(new Set(texts).size).toBe(texts.length);
+    expect(texts.findIndex((t) => /running/i.test(t))).toBeLessThan(
+      texts.findIndex((t) => t.startsWith('Succeeded')),
+    );
+  });
+
+  it('carries a running dispatch to its end across a restart', async () => {
+    define(job('restartable'));
+    h.kube!.behave(
+      { job: /^restartable-/ },
+      behaviours.script(behaviours.sleep(60), behaviours.print('survived'), behaviours.exit(0)),
+    );
+    const { number } = await run('run restartable --yes');
+    await until(() => dispatch(number)?.state === 'running', 10_000, 'running');
+    await h.restart();
+    const d = await finished(number);
+    expect(d.state).toBe('succeeded');
+    const texts = (await thread(d)).map((m) => m.text);
+    expect(new Set(texts).size).toBe(texts.length);
+    expect(
+      h.kube!.requests.filter(
+        (r) =>
+          r.method === 'POST' &&
+          r.path.endsWith('/jobs') &&
+          r.query.dryRun !== 'All' &&
+          (r.body as { metadata?: { name?: string } })?.metadata?.name === d.jobName,
+      ),
+    ).toHaveLength(1);
   });
 });

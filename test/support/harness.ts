@@ -14,6 +14,7 @@ import { type KubeEmulator, startKubeEmulator } from './kube/index.js';
 import { SlackDriver, type SlackEmulator, startSlackEmulator, type Transport } from './slack/index.js';
 
 export interface Harness {
+  /** The running app; replaced by `restart()`. */
   app: Running;
   slack: SlackEmulator;
   /** Undefined when the suite runs against a real cluster. */
@@ -23,6 +24,8 @@ export interface Harness {
   env: Record<string, string>;
   url: string;
   command: string;
+  /** Stops the app as SIGTERM would and starts a new one on the same database and emulators. */
+  restart(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -56,28 +59,39 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     ...opts.env,
   };
   const config = loadConfig({ env, cwd: dir, home: dir, inCluster: false });
-  const app = await start(config, { logger: createLogger(config.logLevel) });
-  const url = `http://127.0.0.1:${app.port}`;
-  if (transport === 'socket') await slack.socket.waitForConnection();
-  const driver = new SlackDriver({
-    emulator: slack,
-    transport,
-    appUrl: url,
-    signingSecret: slack.config.signingSecret,
-  });
-  return {
-    app,
+  const boot = async () => {
+    const app = await start(config, { logger: createLogger(config.logLevel) });
+    if (transport === 'socket') await slack.socket.waitForConnection();
+    return app;
+  };
+  const first = await boot();
+  const driverFor = (port: number) =>
+    new SlackDriver({
+      emulator: slack,
+      transport,
+      appUrl: `http://127.0.0.1:${port}`,
+      signingSecret: slack.config.signingSecret,
+    });
+  const h: Harness = {
+    app: first,
     slack,
     kube,
-    driver,
+    driver: driverFor(first.port),
     dir,
     env,
-    url,
+    url: `http://127.0.0.1:${first.port}`,
     command: config.command,
+    restart: async () => {
+      await h.app.stop();
+      h.app = await boot();
+      h.driver = driverFor(h.app.port);
+      h.url = `http://127.0.0.1:${h.app.port}`;
+    },
     stop: async () => {
-      await app.stop();
+      await h.app.stop();
       await Promise.all([slack.close(), kube?.close()]);
       rmSync(dir, { recursive: true, force: true });
     },
   };
+  return h;
 }
