@@ -14,10 +14,13 @@
  *   change arrives.
  */
 import {
+  type ConfigurationOptions,
   type KubeConfig,
   type KubernetesListObject,
   type KubernetesObject,
   ListWatch,
+  Observable,
+  type ObservableMiddleware,
   Watch,
 } from '@kubernetes/client-node';
 import type { Logger } from '../logger.js';
@@ -44,7 +47,8 @@ export interface StreamSpec<T extends KubernetesObject> {
   /** API path of the namespaced collection, e.g. /api/v1/namespaces/x/pods. */
   path: string;
   labelSelector: string;
-  list: () => Promise<KubernetesListObject<T>>;
+  /** Lists the collection; pass `options` on to the client call so stop() can abort it. */
+  list: (options: ConfigurationOptions) => Promise<KubernetesListObject<T>>;
   /** For the log: cluster, namespace and kind. */
   context: Record<string, string>;
 }
@@ -101,6 +105,7 @@ class Generation<T extends KubernetesObject> {
   listing = false;
   /** The list is in the cache; synced once the watch after it opens. */
   opening = false;
+  readonly abort = new AbortController();
   readonly watch: TrackedWatch;
   readonly informer: ListWatch<T>;
 
@@ -111,6 +116,7 @@ class Generation<T extends KubernetesObject> {
 
   stop(): void {
     this.stopped = true;
+    this.abort.abort();
     void this.informer.stop();
     this.watch.stop();
   }
@@ -160,20 +166,16 @@ export class InformerStream<T extends KubernetesObject> {
     });
     this.#active = gen;
     const { informer } = gen;
-    const served = (fn: (obj: T) => void) => (obj: T) => {
+    // Events of a generation still on its first list are covered by the listed() that follows it.
+    const forward = (fn: (obj: T) => void) => (obj: T) => {
       if (gen === this.#served && !gen.stopped) fn(obj);
     };
-    informer.on(
-      'add',
-      served((obj) => this.sink.changed(obj)),
-    );
-    informer.on(
-      'update',
-      served((obj) => this.sink.changed(obj)),
-    );
+    const changed = forward((obj) => this.sink.changed(obj));
+    informer.on('add', changed);
+    informer.on('update', changed);
     informer.on(
       'delete',
-      served((obj) => this.sink.deleted(obj)),
+      forward((obj) => this.sink.deleted(obj)),
     );
     informer.on('error', (err) => this.#failed(gen, err));
     informer.start().catch((err: unknown) => this.#failed(gen, err));
@@ -190,7 +192,7 @@ export class InformerStream<T extends KubernetesObject> {
 
   async #list(gen: Generation<T>): Promise<KubernetesListObject<T>> {
     if (gen === this.#served) this.#synced = false;
-    const list = await withTimeout(this.spec.list(), this.opts.listTimeoutMs);
+    const list = await withTimeout(this.spec.list(abortable(gen.abort.signal)), this.opts.listTimeoutMs);
     // ListWatch goes on to watch after a list even when stopped meanwhile; failing here prevents it.
     if (gen.stopped) throw new StoppedError('stopped');
     gen.listing = true;
@@ -234,6 +236,19 @@ export class InformerStream<T extends KubernetesObject> {
     }, delayMs);
     this.#timer.unref();
   }
+}
+
+/** Client call options that end the request when `signal` aborts (else a list outlives stop()). */
+function abortable(signal: AbortSignal): ConfigurationOptions {
+  const middleware: ObservableMiddleware = {
+    pre: (context) => {
+      context.setSignal(signal);
+      return new Observable(Promise.resolve(context));
+    },
+    post: (context) => new Observable(Promise.resolve(context)),
+  };
+  // Appended: the configuration's own middleware must stay in place.
+  return { middleware: [middleware], middlewareMergeStrategy: 'append' };
 }
 
 function key(obj: KubernetesObject): string {

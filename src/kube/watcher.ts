@@ -8,11 +8,19 @@
  * - ref: {cluster, namespace, dispatch}, what a listener is called with.
  * - tombstone: the last state of a deleted Job, kept only until the change that reports the deletion
  *   has been delivered, so a listener reading the snapshot then still sees how the Job ended.
- * - synced: both caches of the namespace hold a complete list plus every event since; false before
- *   the first list and while a failed watch waits to restart.
+ * - synced: both caches of the namespace hold a complete list and their watches are open; false
+ *   before that, during a re-list, and while a failed watch waits to restart.
+ * - batch: refs are gathered and delivered on the next turn of the event loop, once a re-list has
+ *   filled the whole cache: one call per changed dispatch per batch. The same dispatch comes again in
+ *   later batches, and after every (re)list each cached dispatch comes once, so nothing is missed
+ *   across a gap. Read the snapshot inside the listener (synchronously) to see a tombstone.
+ *
+ * Cached objects come from a list (client-typed: timestamps as Date) or a watch event (raw JSON:
+ * timestamps as strings); the domain's JobLike and PodLike accept both.
  */
 import {
   BatchV1Api,
+  type ConfigurationOptions,
   CoreV1Api,
   type KubernetesObject,
   type V1Job,
@@ -121,7 +129,7 @@ export class JobWatcher {
     const stream = <T extends KubernetesObject>(
       kind: string,
       path: string,
-      list: () => Promise<{ items: T[] }>,
+      list: (options: ConfigurationOptions) => Promise<{ items: T[] }>,
       sink: StreamSink<T>,
     ) =>
       new InformerStream<T>(
@@ -134,13 +142,13 @@ export class JobWatcher {
       jobs: stream(
         'jobs',
         `/apis/batch/v1/namespaces/${namespace}/jobs`,
-        () => batch.listNamespacedJob({ namespace, labelSelector }),
+        (o) => batch.listNamespacedJob({ namespace, labelSelector }, o),
         jobSink,
       ),
       pods: stream(
         'pods',
         `/api/v1/namespaces/${namespace}/pods`,
-        () => core.listNamespacedPod({ namespace, labelSelector }),
+        (o) => core.listNamespacedPod({ namespace, labelSelector }, o),
         podSink,
       ),
       tombstones,

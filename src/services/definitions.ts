@@ -4,6 +4,7 @@
  * cluster — and either stores the definition or returns field errors; never half of both.
  */
 import type { Actor } from '../domain/actor.js';
+import { closest } from '../domain/closest.js';
 import {
   type DefinitionForm,
   type FieldError,
@@ -345,7 +346,11 @@ export class DefinitionService {
 
   private unknown(name: string): JobbotError {
     const names = this.store.names();
-    const near = names.filter((n) => n.includes(name) || name.includes(n)).slice(0, 3);
+    const near = [
+      ...new Set([closest(name, names), ...names.filter((n) => n.includes(name) || name.includes(n))]),
+    ]
+      .filter((n): n is string => n !== undefined)
+      .slice(0, 3);
     const hint =
       near.length > 0 ? ` Did you mean ${near.map((n) => `\`${n}\``).join(', ')}?` : ' See /job list.';
     return new JobbotError('definition_not_found', `There is no job named \`${name}\`.${hint}`, { name });

@@ -32,7 +32,7 @@ import {
   transition,
   verdictText,
 } from '../domain/dispatch/index.js';
-import { JobbotError } from '../domain/errors.js';
+import { isJobbotError, JobbotError } from '../domain/errors.js';
 import type { KubeFailure } from '../kube/errors.js';
 import type { Logger } from '../logger.js';
 import type { DefinitionRecord } from '../store/definitions.js';
@@ -101,6 +101,10 @@ export interface DispatchSettings {
   logCapBytes: number;
   /** Keep failed Jobs in the cluster for debugging instead of deleting them. */
   keepFailedJobs: boolean;
+  /** Tries of the create call when the API server cannot be reached (default 3). */
+  createAttempts?: number;
+  /** Wait before the second try, doubled for each next one (default 1 s). */
+  createRetryMs?: number;
 }
 
 const TERMINAL = ['succeeded', 'failed', 'cancelled', 'failed_to_start'] as const;
@@ -114,9 +118,13 @@ export class DispatchService {
     private readonly kube: DispatchKube,
     private readonly notify: DispatchNotifications,
     private readonly log: Logger,
-    private readonly settings: DispatchSettings,
+    settings: DispatchSettings,
     private readonly now: () => Date = () => new Date(),
-  ) {}
+  ) {
+    this.settings = { createAttempts: 3, createRetryMs: 1_000, ...settings };
+  }
+
+  private readonly settings: Required<DispatchSettings>;
 
   get(number: number): DispatchRecord {
     const d = this.store.get(number);
@@ -187,7 +195,7 @@ export class DispatchService {
       'dispatch recorded',
     );
     this.notify.created(numbered);
-    void this.serialize(numbered.number, () => this.create(numbered.number));
+    this.serialize(numbered.number, () => this.create(numbered.number)).catch(() => undefined);
     return numbered;
   }
 
@@ -195,11 +203,11 @@ export class DispatchService {
   resume(): void {
     for (const d of this.store.unfinished(TERMINAL)) {
       this.kube.watch(d.cluster, d.namespace);
-      void this.serialize(d.number, async () => {
+      this.serialize(d.number, async () => {
         if (d.state === 'pending' || d.state === 'creating') await this.create(d.number);
         else if (d.state === 'finishing' || d.state === 'cleaning') await this.finish(d.number);
         else await this.reconcile(d.number);
-      });
+      }).catch(() => undefined);
     }
   }
 
@@ -211,7 +219,7 @@ export class DispatchService {
     const d = this.store.get(number);
     if (!d || (where && (d.cluster !== where.cluster || d.namespace !== where.namespace)))
       return Promise.resolve();
-    return this.serialize(number, () => this.reconcile(number));
+    return this.serialize(number, () => this.reconcile(number)).catch(() => undefined);
   }
 
   cancel(number: number, actor: Actor): Promise<DispatchRecord> {
@@ -232,14 +240,19 @@ export class DispatchService {
     while (this.#queues.size > 0) await Promise.allSettled([...this.#queues.values()]);
   }
 
+  /**
+   * Runs `work` after the work already queued for this dispatch. The caller sees its failure; the
+   * queue does not stop on it (it is logged, and the next step runs).
+   */
   private serialize(number: number, work: () => Promise<void>): Promise<void> {
     const before = this.#queues.get(number) ?? Promise.resolve();
-    const run = before.then(work).catch((err: unknown) => {
-      this.log.error({ err, dispatch: number }, 'dispatch step failed');
+    const run = before.then(work);
+    const settled = run.catch((err: unknown) => {
+      if (!isJobbotError(err)) this.log.error({ err, dispatch: number }, 'dispatch step failed');
     });
-    this.#queues.set(number, run);
-    void run.finally(() => {
-      if (this.#queues.get(number) === run) this.#queues.delete(number);
+    this.#queues.set(number, settled);
+    void settled.finally(() => {
+      if (this.#queues.get(number) === settled) this.#queues.delete(number);
     });
     return run;
   }
@@ -265,7 +278,7 @@ export class DispatchService {
     }
     if (d.state !== 'creating') return;
     this.kube.watch(d.cluster, d.namespace);
-    const result = await this.kube.createJob(d.cluster, d.spec as unknown as JobManifest);
+    const result = await this.createWithRetries(d);
     d = this.get(number);
     if (!result.ok) {
       const reason = startFailure(result.failure, d);
@@ -285,6 +298,27 @@ export class DispatchService {
     d = this.save(d, next.state, { startedAt: this.now().toISOString() });
     if (next.state.name === 'finishing') await this.finish(number);
     else await this.reconcile(number);
+  }
+
+  /**
+   * An unreachable or failing API server gets a few more tries (the create is idempotent: the same
+   * name and labels); a refusal (403, 422, a foreign Job) is final at once.
+   */
+  private async createWithRetries(d: DispatchRecord): Promise<Result<{ created: boolean }>> {
+    let result = await this.kube.createJob(d.cluster, d.spec as unknown as JobManifest);
+    for (
+      let attempt = 1;
+      attempt < this.settings.createAttempts && !result.ok && result.failure.kind === 'unavailable';
+      attempt++
+    ) {
+      this.log.warn(
+        { dispatch: d.number, attempt, failure: result.failure },
+        'creating the Job failed; retrying',
+      );
+      await new Promise((r) => setTimeout(r, this.settings.createRetryMs * 2 ** (attempt - 1)));
+      result = await this.kube.createJob(d.cluster, d.spec as unknown as JobManifest);
+    }
+    return result;
   }
 
   private async reconcile(number: number): Promise<void> {
@@ -362,7 +396,10 @@ export class DispatchService {
       const deleted = await this.kube.deleteJob(d.cluster, d.namespace, d.jobName);
       if (!deleted.ok) {
         this.log.warn({ dispatch: number, failure: deleted.failure }, 'deleting the Job failed; will retry');
-        setTimeout(() => void this.serialize(number, () => this.finish(number)), 5_000).unref();
+        setTimeout(
+          () => this.serialize(number, () => this.finish(number)).catch(() => undefined),
+          5_000,
+        ).unref();
         return;
       }
     }

@@ -350,3 +350,125 @@ describe('what a dispatch can go through', () => {
     ).toHaveLength(1);
   });
 });
+
+describe('when the cluster refuses or is away', () => {
+  it('says why when Jobbot may not create Jobs there (403), and leaves nothing behind', async () => {
+    h.kube!.cluster('alpha').failNext(1, {
+      method: 'POST',
+      path: /\/jobs$/,
+      status: 403,
+      message:
+        'jobs.batch is forbidden: User "system:serviceaccount:jobbot:jobbot" cannot create resource "jobs" in API group "batch" in the namespace "jobs"',
+    });
+    const { number } = await run('run pi --yes');
+    const d = await finished(number);
+    expect(d.state).toBe('failed_to_start');
+    expect(d.error).toMatch(/Jobbot may not create Jobs in jobs on alpha .*cannot create resource "jobs"/);
+    const texts = (await thread(d)).map((m) => m.text);
+    expect(texts.some((t) => t.startsWith('Failed to start: Jobbot may not create Jobs'))).toBe(true);
+    expect(h.kube!.job('jobs', d.jobName)).toBeUndefined();
+  });
+
+  it('retries an unreachable API server, then creates the Job once', async () => {
+    h.kube!.cluster('alpha').failNext(2, { method: 'POST', path: /\/jobs$/, status: 503 });
+    const { number } = await run('run pi --yes');
+    const d = await finished(number);
+    expect(d.state).toBe('succeeded');
+  });
+
+  it('gives up with a clear reason when the cluster stays away', async () => {
+    await h.kube!.cluster('beta').setUnreachable('refuse');
+    const parsed = parseJobYaml(job('elsewhere'));
+    if (!parsed.ok) throw new Error('bad fixture');
+    const db = openDatabase(h.env.JOBBOT_DB!);
+    new DefinitionRepository(db).create(
+      {
+        name: 'elsewhere',
+        cluster: 'beta',
+        namespace: 'jobs',
+        description: '',
+        source: 'yaml',
+        template: parsed.manifest as never,
+        yaml: null,
+      },
+      { kind: 'slack', id: h.slack.defaultUser, name: 'tester' },
+      new Date().toISOString(),
+    );
+    db.close();
+    try {
+      const { number } = await run('run elsewhere --yes');
+      const d = await finished(number);
+      expect(d.state).toBe('failed_to_start');
+      expect(d.error).toMatch(/cluster beta could not be reached/);
+    } finally {
+      await h.kube!.cluster('beta').setReachable();
+    }
+  });
+
+  it('names the closest job for a typo', async () => {
+    const res = await h.driver.slashCommand({ command: '/job', text: 'run pie --yes' });
+    expect((res.ack as { text: string }).text).toMatch(/There is no job named `pie`\. Did you mean `pi`/);
+  });
+
+  it('refuses a dispatch whose definition was deleted while the modal was open', async () => {
+    define(job('doomed'));
+    const res = await h.driver.slashCommand({ command: '/job', text: 'run doomed' });
+    const call = await h.slack.waitForCall('views.open', (c) => c.args.trigger_id === res.triggerId);
+    const viewId = (call.response as { view: { id: string } }).view.id;
+    const del = await h.driver.slashCommand({ command: '/job', text: 'delete doomed' });
+    await h.driver.clickButton({ actionId: 'definition_delete_confirm', source: del.reply! });
+    await until(
+      () => h.slack.ephemerals().some((e) => e.text.startsWith('Deleted job doomed')),
+      5000,
+      'deletion',
+    );
+    const sub = await h.driver.submitView({ viewId, values: {} });
+    const ack = sub.ack as { response_action: string; errors: Record<string, string> };
+    expect(ack.response_action).toBe('errors');
+    expect(Object.values(ack.errors).join(' ')).toMatch(/There is no job named `doomed`/);
+  });
+});
+
+describe('cancelling and re-running from Slack', () => {
+  it('/job cancel asks first, then cancels', async () => {
+    const { number } = await run('run long --yes');
+    await until(() => dispatch(number)?.state === 'running', 10_000, 'running');
+    const res = await h.driver.slashCommand({ command: '/job', text: `cancel #${number}` });
+    expect((res.ack as { text: string }).text).toMatch(new RegExp(`^Cancel long #${number}\\?`));
+    expect(dispatch(number)!.state).toBe('running');
+    await h.driver.clickButton({ actionId: 'dispatch_cancel', source: res.reply! });
+    expect((await finished(number)).state).toBe('cancelled');
+  });
+
+  it('refuses to cancel what has finished', async () => {
+    const { number } = await run('run pi --yes');
+    await finished(number);
+    const res = await h.driver.slashCommand({ command: '/job', text: `cancel ${number}` });
+    await h.driver.clickButton({ actionId: 'dispatch_cancel', source: res.reply! });
+    await until(
+      () => h.slack.ephemerals().some((e) => e.text.includes(`#${number} cannot be cancelled`)),
+      5000,
+      'refusal',
+    );
+  });
+
+  it("Re-run opens the modal with that dispatch's values", async () => {
+    const { number } = await run('run pi image=perl:5.40 --yes');
+    const d = await finished(number);
+    await thread(d);
+    const fresh = dispatch(number)!;
+    await h.driver.clickButton({
+      actionId: 'dispatch_rerun',
+      source: { channel: fresh.channel!, ts: fresh.messageTs! },
+    });
+    const call = await h.slack.waitForCall('views.open', (c) =>
+      JSON.stringify(c.args.view).includes(`values of #${number}`),
+    );
+    expect(JSON.stringify(call.args.view)).toContain('perl:5.40');
+  });
+
+  it('explains a malformed number', async () => {
+    const res = await h.driver.slashCommand({ command: '/job', text: 'cancel forty-two' });
+    expect((res.ack as { text: string }).text).toMatch(/Name the dispatch by its number/);
+  });
+});
