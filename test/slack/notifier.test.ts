@@ -6,7 +6,7 @@ import { type Db, openDatabase } from '../../src/store/db.js';
 import { DefinitionRepository } from '../../src/store/definitions.js';
 import { DispatchRepository } from '../../src/store/dispatches.js';
 import { OutboxRepository } from '../../src/store/outbox.js';
-import { type SlackEmulator, startSlackEmulator } from '../support/slack/index.js';
+import { type SlackEmulator, silentLogger, startSlackEmulator } from '../support/slack/index.js';
 
 let slack: SlackEmulator;
 let db: Db;
@@ -54,6 +54,7 @@ beforeEach(async () => {
     slackApiUrl: slack.apiUrl,
     retryConfig: { retries: 0 },
     rejectRateLimitedCalls: true,
+    logger: silentLogger(),
   });
   notifier = new SlackNotifier(outbox, dispatches, client, createLogger('silent'), {
     firstRetryMs: 20,
