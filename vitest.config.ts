@@ -7,7 +7,8 @@ export default defineConfig({
     // Independent files run in parallel in forked processes: better-sqlite3 is a native addon
     // and is safest without worker threads.
     pool: 'forks',
-    testTimeout: 20_000,
-    hookTimeout: 20_000,
+    // A real cluster (JOBBOT_E2E_KUBECONFIG) runs Jobs in real time, with real back-off delays.
+    testTimeout: process.env.JOBBOT_E2E_KUBECONFIG ? 300_000 : 20_000,
+    hookTimeout: process.env.JOBBOT_E2E_KUBECONFIG ? 120_000 : 20_000,
   },
 });

@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/store/db.js';
 import { DefinitionRepository } from '../../src/store/definitions.js';
+import { E2E, emulatorOnly } from '../support/cluster.js';
 import { type Harness, startHarness } from '../support/harness.js';
 import { validateMessageBlocks, validateView } from '../support/slack/index.js';
 
@@ -60,9 +61,9 @@ async function chooseMode(viewId: string, mode: 'YAML' | 'Form'): Promise<void> 
   await h.slack.waitForCall('views.update', () => h.slack.callsTo('views.update').length > before);
 }
 
-async function createFromYaml(yaml: string, namespace = 'jobs') {
+async function createFromYaml(yaml: string, namespace = E2E.namespace) {
   const viewId = await openNew();
-  await chooseCluster(viewId, 'alpha');
+  await chooseCluster(viewId, E2E.cluster);
   return h.driver.submitView({ viewId, values: { Namespace: namespace, YAML: yaml } });
 }
 
@@ -86,19 +87,19 @@ describe('creating from YAML', () => {
     const viewId = await openNew();
     expect(viewOf(viewId).title.text).toBe('Create job');
     expect(validateView(h.slack.view(viewId), 'modal')).toEqual([]);
-    await chooseCluster(viewId, 'alpha');
+    await chooseCluster(viewId, E2E.cluster);
     const namespaceBlock = viewOf(viewId).blocks.find((b) => b.block_id?.startsWith('namespace'));
     expect(JSON.stringify(namespaceBlock)).toContain('"jobs"');
     const res = await h.driver.submitView({
       viewId,
-      values: { Namespace: 'jobs', Description: 'Computes pi', YAML: PI_YAML },
+      values: { Namespace: E2E.namespace, Description: 'Computes pi', YAML: PI_YAML },
     });
     expect(res.status).toBe(200);
     expect(res.ack).toBeUndefined();
     const saved = definitions().find((d) => d.name === 'pi')!;
     expect(saved).toMatchObject({
-      cluster: 'alpha',
-      namespace: 'jobs',
+      cluster: E2E.cluster,
+      namespace: E2E.namespace,
       description: 'Computes pi',
       source: 'yaml',
       revision: 1,
@@ -163,12 +164,12 @@ describe('creating from YAML', () => {
 
   it('refuses a namespace the cluster does not have', async () => {
     const viewId = await openNew();
-    await chooseCluster(viewId, 'alpha');
+    await chooseCluster(viewId, E2E.cluster);
     // The select offers only real namespaces; a YAML naming another one is caught against the choice.
     const res = await h.driver.submitView({
       viewId,
       values: {
-        Namespace: 'jobs',
+        Namespace: E2E.namespace,
         YAML: PI_YAML.replace('name: pi\n', 'name: elsewhere\n  namespace: nowhere\n'),
       },
     });
@@ -177,14 +178,14 @@ describe('creating from YAML', () => {
 });
 
 describe('checks against the cluster', () => {
-  it('asks the API server with a dry run and stores nothing in the cluster', async () => {
+  emulatorOnly.it('asks the API server with a dry run and stores nothing in the cluster', async () => {
     const dryRuns = h.kube!.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/jobs'));
     expect(dryRuns.length).toBeGreaterThan(0);
     expect(dryRuns.every((r) => r.query.dryRun === 'All')).toBe(true);
     expect(h.kube!.cluster('alpha').list('jobs', 'jobs')).toEqual([]);
   });
 
-  it('shows what an admission webhook said when the dry run is refused', async () => {
+  emulatorOnly.it('shows what an admission webhook said when the dry run is refused', async () => {
     h.kube!.cluster('alpha').failNext(1, {
       method: 'POST',
       path: /\/jobs$/,
@@ -196,14 +197,14 @@ describe('checks against the cluster', () => {
     expect(definitions().some((d) => d.name === 'webhook')).toBe(false);
   });
 
-  it('says when the cluster cannot be reached, and saves nothing', async () => {
+  emulatorOnly.it('says when the cluster cannot be reached, and saves nothing', async () => {
     const viewId = await openNew();
-    await chooseCluster(viewId, 'alpha');
+    await chooseCluster(viewId, E2E.cluster);
     await h.kube!.cluster('alpha').setUnreachable('refuse');
     try {
       const res = await h.driver.submitView({
         viewId,
-        values: { Namespace: 'jobs', YAML: PI_YAML.replace('name: pi\n', 'name: offline\n') },
+        values: { Namespace: E2E.namespace, YAML: PI_YAML.replace('name: pi\n', 'name: offline\n') },
       });
       expect(submissionErrors(res).cluster).toMatch(
         /Cluster alpha cannot be reached right now .*nothing was saved/,
@@ -219,15 +220,18 @@ describe('checks against the cluster', () => {
     const input = JSON.stringify(viewOf(viewId).blocks.find((b) => b.block_id === 'yaml'));
     expect(input).toContain('"max_length":3000');
     expect(input).toContain('Create job from YAML');
-    await chooseCluster(viewId, 'alpha');
+    await chooseCluster(viewId, E2E.cluster);
     await expect(
-      h.driver.submitView({ viewId, values: { Namespace: 'jobs', YAML: `${PI_YAML}#${'x'.repeat(3000)}` } }),
+      h.driver.submitView({
+        viewId,
+        values: { Namespace: E2E.namespace, YAML: `${PI_YAML}#${'x'.repeat(3000)}` },
+      }),
     ).rejects.toThrow(/longer than max_length 3000/);
   });
 
-  it('offers the namespaces of the cluster chosen last', async () => {
+  emulatorOnly.it('offers the namespaces of the cluster chosen last', async () => {
     const viewId = await openNew();
-    await chooseCluster(viewId, 'alpha');
+    await chooseCluster(viewId, E2E.cluster);
     await chooseCluster(viewId, 'beta');
     const block = viewOf(viewId).blocks.find((b) => b.block_id?.startsWith('namespace'));
     expect(block?.block_id).toBe('namespace@beta');
@@ -238,7 +242,7 @@ describe('creating with the form', () => {
   it('builds a two-container job with env, a volume and its mount', async () => {
     const viewId = await openNew();
     await chooseMode(viewId, 'Form');
-    await chooseCluster(viewId, 'alpha');
+    await chooseCluster(viewId, E2E.cluster);
     const before = h.slack.callsTo('views.update').length;
     await h.driver.clickButton({ actionId: 'definition_add_container', source: { viewId } });
     await h.slack.waitForCall('views.update', () => h.slack.callsTo('views.update').length > before);
@@ -246,7 +250,7 @@ describe('creating with the form', () => {
     const res = await h.driver.submitView({
       viewId,
       values: {
-        Namespace: 'jobs',
+        Namespace: E2E.namespace,
         'Job name': 'report',
         Description: 'Nightly report',
         'c0.name': 'main',
@@ -298,11 +302,11 @@ describe('creating with the form', () => {
   it('puts each error under its field', async () => {
     const viewId = await openNew();
     await chooseMode(viewId, 'Form');
-    await chooseCluster(viewId, 'alpha');
+    await chooseCluster(viewId, E2E.cluster);
     const res = await h.driver.submitView({
       viewId,
       values: {
-        Namespace: 'jobs',
+        Namespace: E2E.namespace,
         'Job name': 'Bad_Name',
         'Container name': 'Main',
         'Container image': 'busybox',

@@ -2,6 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/store/db.js';
 import { DefinitionRepository } from '../../src/store/definitions.js';
+import { E2E } from '../support/cluster.js';
 import { type Harness, startHarness } from '../support/harness.js';
 import { validateView } from '../support/slack/index.js';
 
@@ -86,11 +87,11 @@ describe('Create job from YAML', () => {
     expect(h.slack.downloads.at(-1)).toMatchObject({ served: true });
     await h.driver.selectOption({
       actionId: 'definition_cluster',
-      value: 'alpha',
+      value: E2E.cluster,
       source: { viewId: viewId },
     });
     await h.slack.waitForCall('views.update', (c) => c.args.view_id === viewId);
-    const res = await h.driver.submitView({ viewId: viewId, values: { Namespace: 'jobs' } });
+    const res = await h.driver.submitView({ viewId: viewId, values: { Namespace: E2E.namespace } });
     expect(res.ack).toBeUndefined();
     const def = saved('big-from-file')!;
     expect(def.yaml).toBe(yaml);
@@ -107,11 +108,11 @@ describe('Create job from YAML', () => {
     const viewId = await shortcutOn({ channel: message.channel, ts: message.ts });
     await h.driver.selectOption({
       actionId: 'definition_cluster',
-      value: 'alpha',
+      value: E2E.cluster,
       source: { viewId: viewId },
     });
     await h.slack.waitForCall('views.update', (c) => c.args.view_id === viewId);
-    await h.driver.submitView({ viewId: viewId, values: { Namespace: 'jobs' } });
+    await h.driver.submitView({ viewId: viewId, values: { Namespace: E2E.namespace } });
     expect(JSON.stringify(saved('big-from-text')!.template)).toContain('env | sort && echo done');
   });
 
