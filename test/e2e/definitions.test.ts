@@ -143,6 +143,14 @@ describe('creating from YAML', () => {
     ],
     ['a missing image', PI_YAML.replace('        image: perl:5.34.0\n', ''), /image/i],
     [
+      'duplicate container names',
+      PI_YAML.replace(
+        '      restartPolicy: Never',
+        '      - name: pi\n        image: busybox:1.36\n      restartPolicy: Never',
+      ),
+      /Container name "pi" is used/,
+    ],
+    [
       'negative completions',
       PI_YAML.replace('  backoffLimit: 4', '  backoffLimit: 4\n  completions: -1'),
       /completions/,
@@ -336,6 +344,25 @@ describe('editing', () => {
     expect(text).toContain('Revision 2');
     expect(text).toContain('perl:5.36');
     expect(text).toContain('Revision 1');
+  });
+
+  it('switches a form-made job to YAML while editing, and saves it', async () => {
+    const res = await h.driver.slashCommand({ command: '/job', text: 'edit report' });
+    const call = await h.slack.waitForCall('views.open', (c) => c.args.trigger_id === res.triggerId);
+    const viewId = (call.response as { view: { id: string } }).view.id;
+    expect(JSON.stringify(viewOf(viewId).blocks)).toContain('c1.image');
+    await chooseMode(viewId, 'YAML');
+    const yamlBlock = JSON.stringify(viewOf(viewId).blocks.find((b) => b.block_id === 'yaml'));
+    expect(yamlBlock).toContain('sidecar');
+    expect(yamlBlock).toContain('db-creds');
+    const submitted = await h.driver.submitView({
+      viewId,
+      values: { Description: 'Nightly report, as YAML' },
+    });
+    expect(submitted.ack).toBeUndefined();
+    const report = definitions().find((d) => d.name === 'report')!;
+    expect(report).toMatchObject({ revision: 2, description: 'Nightly report, as YAML', source: 'yaml' });
+    expect(JSON.stringify(report.template)).toContain('"secretKeyRef"');
   });
 
   it('tells the user when the job does not exist', async () => {

@@ -279,9 +279,10 @@ export class SlackDriver {
     opts: RequestOptions,
   ): Promise<InteractionResponse> {
     const user = p.user ?? src.owner ?? this.emulator.defaultUser;
-    if (src.view && p.values) {
+    // Slack sends a view's whole state with every action in it, initial values included.
+    if (src.view) {
       src.view.view.state = {
-        values: buildViewState(this.state, src.view.view, p.values, {
+        values: buildViewState(this.state, src.view.view, p.values ?? {}, {
           forSubmit: false,
           previous: this.stateOf(src.view),
         }),
