@@ -20,22 +20,12 @@ import {
   type V1ContainerStatus,
   type V1Pod,
 } from '@kubernetes/client-node';
+import type { GatheredLog } from '../services/dispatches.js';
 import { classifyKubeError } from './errors.js';
 import { TimeoutError, withTimeout } from './timeout.js';
 
-export interface GatheredLog {
-  pod: string;
-  container: string;
-  init: boolean;
-  previous: boolean;
-  /** UTF-8 text, at most maxBytes of it; empty when `error` is set. */
-  text: string;
-  /** Bytes the log had; when truncated, only a lower bound (more than maxBytes). */
-  originalBytes: number;
-  truncated: boolean;
-  /** Why there is no text, as a sentence; null when the log was read. */
-  error: string | null;
-}
+/** The shape the dispatch service asks for (its port); this module produces it. */
+export type { GatheredLog } from '../services/dispatches.js';
 
 export interface GatherOptions {
   /** Bytes kept of each log; the rest is cut off and `truncated` set. */

@@ -1,20 +1,7 @@
 /** Shared inputs for the job definition tests: the Kubernetes docs' "pi" Job and a cluster setup. */
 import type { ClusterContext, DefinitionInput, JobTemplate } from '../../src/domain/definition/index.js';
 
-export const PI_YAML = `apiVersion: batch/v1
-kind: Job
-metadata:
-  name: pi
-spec:
-  template:
-    spec:
-      containers:
-      - name: pi
-        image: perl:5.34.0
-        command: ["perl",  "-Mbignum=bpi", "-wle", "print bpi(2000)"]
-      restartPolicy: Never
-  backoffLimit: 4
-`;
+export { PI_YAML } from '../support/fixtures.js';
 
 export const PI_TEMPLATE: JobTemplate = {
   apiVersion: 'batch/v1',

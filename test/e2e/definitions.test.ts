@@ -6,23 +6,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/store/db.js';
 import { DefinitionRepository } from '../../src/store/definitions.js';
 import { E2E, emulatorOnly } from '../support/cluster.js';
+import { PI_YAML } from '../support/fixtures.js';
 import { type Harness, startHarness } from '../support/harness.js';
 import { validateMessageBlocks, validateView } from '../support/slack/index.js';
-
-const PI_YAML = `apiVersion: batch/v1
-kind: Job
-metadata:
-  name: pi
-spec:
-  template:
-    spec:
-      containers:
-      - name: pi
-        image: perl:5.34.0
-        command: ["perl",  "-Mbignum=bpi", "-wle", "print bpi(2000)"]
-      restartPolicy: Never
-  backoffLimit: 4
-`;
+import { waitFor } from '../support/wait.js';
 
 let h: Harness;
 beforeAll(async () => {
@@ -408,13 +395,3 @@ describe('deleting', () => {
     expect((show.ack as Ack)!.text).toMatch(/There is no job named `report`/);
   });
 });
-
-async function waitFor<T>(probe: () => T | undefined, ms = 5000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}

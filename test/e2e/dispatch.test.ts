@@ -8,24 +8,10 @@ import { openDatabase } from '../../src/store/db.js';
 import { DefinitionRepository } from '../../src/store/definitions.js';
 import { type DispatchRecord, DispatchRepository } from '../../src/store/dispatches.js';
 import { E2E, emulatorOnly, jobPods, readJob } from '../support/cluster.js';
+import { PI_YAML } from '../support/fixtures.js';
 import { type Harness, startHarness } from '../support/harness.js';
 import { behaviours } from '../support/kube/index.js';
 import { validateMessageBlocks } from '../support/slack/index.js';
-
-const PI_YAML = `apiVersion: batch/v1
-kind: Job
-metadata:
-  name: pi
-spec:
-  template:
-    spec:
-      containers:
-      - name: pi
-        image: perl:5.34.0
-        command: ["perl", "-Mbignum=bpi", "-wle", "print bpi(2000)"]
-      restartPolicy: Never
-  backoffLimit: 4
-`;
 
 let h: Harness;
 beforeAll(async () => {

@@ -5,6 +5,7 @@ import { DefinitionRepository } from '../../src/store/definitions.js';
 import { E2E } from '../support/cluster.js';
 import { type Harness, startHarness } from '../support/harness.js';
 import { validateView } from '../support/slack/index.js';
+import { waitFor } from '../support/wait.js';
 
 let h: Harness;
 beforeAll(async () => {
@@ -148,13 +149,3 @@ describe('Create job from YAML', () => {
     await refusedOn(message, /Jobbot reads YAML files up to 256 KiB/);
   });
 });
-
-async function waitFor<T>(probe: () => T | undefined, ms = 5000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}

@@ -61,7 +61,7 @@ function collect(path: string, query: Record<string, string | number | boolean |
 }
 
 async function until(predicate: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 5000;
+  const deadline = Date.now() + 15_000;
   while (!predicate()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 5));

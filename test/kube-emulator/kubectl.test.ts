@@ -10,6 +10,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PI_YAML } from '../support/fixtures.js';
 import { piDigits } from '../support/kube/index.js';
 import { type Harness, startHarness } from './helpers.js';
 
@@ -17,22 +18,6 @@ const run = promisify(execFile);
 
 const KUBECTL = ['/usr/bin/kubectl', '/usr/local/bin/kubectl'].find((p) => existsSync(p));
 if (!KUBECTL) console.warn('kubectl fidelity test skipped: no kubectl binary at /usr/bin or /usr/local/bin');
-
-// From https://kubernetes.io/docs/concepts/workloads/controllers/job/ (controllers/job.yaml).
-const PI_JOB = `apiVersion: batch/v1
-kind: Job
-metadata:
-  name: pi
-spec:
-  template:
-    spec:
-      containers:
-      - name: pi
-        image: perl:5.34.0
-        command: ["perl",  "-Mbignum=bpi", "-wle", "print bpi(2000)"]
-      restartPolicy: Never
-  backoffLimit: 4
-`;
 
 let h: Harness;
 let manifest: string;
@@ -48,7 +33,7 @@ describe.skipIf(!KUBECTL)('kubectl against the emulator', () => {
   beforeAll(async () => {
     h = await startHarness();
     manifest = join(h.dir, 'pi.yaml');
-    await writeFile(manifest, PI_JOB);
+    await writeFile(manifest, PI_YAML);
   });
 
   afterAll(async () => {
@@ -95,7 +80,7 @@ describe.skipIf(!KUBECTL)('kubectl against the emulator', () => {
     const bad = join(h.dir, 'bad.yaml');
     await writeFile(
       bad,
-      PI_JOB.replace('restartPolicy: Never', 'restartPolicy: Always').replace('name: pi\n', 'name: bad\n'),
+      PI_YAML.replace('restartPolicy: Never', 'restartPolicy: Always').replace('name: pi\n', 'name: bad\n'),
     );
     const err = await kubectl('apply', '-f', bad).catch((e: { stderr: string }) => e);
     expect('stderr' in err ? err.stderr : '').toContain(

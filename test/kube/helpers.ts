@@ -90,7 +90,7 @@ export function dispatchJob(n: number, o: DispatchJobOptions = {}): JobManifest 
 export async function until<T>(
   probe: () => T | undefined | null | false,
   what: string,
-  timeoutMs = 5_000,
+  timeoutMs = 15_000,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {

@@ -5,8 +5,9 @@
  * block's id carries the cluster it was filled for, so choosing another cluster resets its options.
  */
 import type { types } from '@slack/bolt';
-import type { ContainerForm, DefinitionForm } from '../../domain/definition/index.js';
+import { CONTAINER_FIELDS, type ContainerForm, type DefinitionForm } from '../../domain/definition/index.js';
 import { type Block, clip, context, escapeMrkdwn, option, section, textInput } from './blocks.js';
+import { containerInputs } from './container-inputs.js';
 
 export const DEFINITION_CALLBACK = 'definition_save';
 export const ACTION_MODE = 'definition_mode';
@@ -230,47 +231,8 @@ function namespaceBlock(input: DefinitionModalInput): Block {
 }
 
 function containerBlocks(c: ContainerForm, i: number, total: number): Block[] {
-  const id = (field: string) => `c${i}.${field}`;
   const title = total > 1 ? `*Container ${i + 1}*` : '*Container*';
-  return [
-    section(title),
-    textInput(id('name'), 'Container name', c.name, { max: 63, placeholder: 'e.g. main' }),
-    textInput(id('image'), 'Container image', c.image, {
-      max: 500,
-      placeholder: 'e.g. gcr.io/my-project/my-image:tag or mysql:5.7',
-    }),
-    textInput(id('command'), 'Command', c.command, {
-      optional: true,
-      multiline: true,
-      max: 3000,
-      placeholder: 'e.g. perl',
-      hint: 'The program to run: one word per line, or one line split like a shell. Empty: the image default.',
-    }),
-    textInput(id('args'), 'Args', c.args, {
-      optional: true,
-      multiline: true,
-      max: 3000,
-      hint: 'One argument per line, as written.',
-    }),
-    textInput(id('ports'), 'Ports', c.ports, {
-      optional: true,
-      multiline: true,
-      max: 1000,
-      hint: 'One per line: [NAME=]PORT[/PROTOCOL], e.g. http=8080.',
-    }),
-    textInput(id('volumeMounts'), 'Volume mounts', c.volumeMounts, {
-      optional: true,
-      multiline: true,
-      max: 2000,
-      hint: 'One per line: VOLUME[/SUBPATH]:/MOUNT/PATH[:ro], e.g. cache:/var/cache. Define the volumes below.',
-    }),
-    textInput(id('env'), 'Environment variables', c.env, {
-      optional: true,
-      multiline: true,
-      max: 3000,
-      hint: 'One per line: KEY=value, or KEY=secret:SECRET/KEY to read a Secret key instead of holding the secret.',
-    }),
-  ];
+  return [section(title), ...containerInputs(c, i, CONTAINER_FIELDS)];
 }
 
 function containerButtons(count: number): Block {

@@ -7,6 +7,10 @@
 import type { types } from '@slack/bolt';
 import type { DefinitionForm } from '../../domain/definition/index.js';
 import { type Block, context, escapeMrkdwn, option, section, textInput } from './blocks.js';
+import { containerInputs } from './container-inputs.js';
+
+/** What a dispatch may change in each container. */
+const DISPATCHED_FIELDS = ['image', 'command', 'args', 'env'] as const;
 
 export const DISPATCH_CALLBACK = 'dispatch_submit';
 
@@ -37,28 +41,9 @@ export function dispatchModal(input: DispatchModalInput): types.ModalView {
     ),
   ];
   form.containers.forEach((c, i) => {
-    const id = (field: string) => `c${i}.${field}`;
     blocks.push(
       section(`*Container ${escapeMrkdwn(input.containers[i] ?? c.name)}*`),
-      textInput(id('image'), 'Container image', c.image, { max: 500 }),
-      textInput(id('command'), 'Command', c.command, {
-        optional: true,
-        multiline: true,
-        max: 3000,
-        hint: 'One word per line, or one line split like a shell.',
-      }),
-      textInput(id('args'), 'Args', c.args, {
-        optional: true,
-        multiline: true,
-        max: 3000,
-        hint: 'One argument per line.',
-      }),
-      textInput(id('env'), 'Environment variables', c.env, {
-        optional: true,
-        multiline: true,
-        max: 3000,
-        hint: 'One per line: KEY=value, or KEY=secret:SECRET/KEY.',
-      }),
+      ...containerInputs(c, i, DISPATCHED_FIELDS),
     );
   });
   blocks.push(
