@@ -111,9 +111,10 @@ export const migrations: readonly Migration[] = [
       finished_at text,
       updated_at text not null,
       cancelled_by_id text,
-      cancelled_by_name text
+      cancelled_by_name text,
+      logs_pruned_at text
     ) strict;
-    create index dispatches_state on dispatches (state);
+    create index dispatches_state on dispatches (state, number desc);
     create index dispatches_definition on dispatches (definition_name, number desc);
     create index dispatches_actor on dispatches (actor_id, number desc);
     create table dispatch_events (
@@ -149,5 +150,33 @@ export const migrations: readonly Migration[] = [
       last_error text
     ) strict;
     create index outbox_pending on outbox (dispatch_number, id) where delivered_at is null;`,
+  },
+  {
+    id: 5,
+    name: 'audit_log',
+    // Glossary:
+    // - audit entry: one action (who, what, on what, details), never changed or removed: triggers
+    //   refuse UPDATE and DELETE.
+    // - hash chain: each entry's hash covers its content and the previous entry's hash, so an edit or
+    //   deletion by someone bypassing the triggers is detected by \`jobbot audit verify\`.
+    up: `create table audit_log (
+      id integer primary key,
+      at text not null,
+      actor_kind text not null,
+      actor_id text not null,
+      actor_name text not null,
+      actor_owner text,
+      action text not null,
+      target text not null,
+      details text not null check (json_valid(details)),
+      prev_hash text not null,
+      hash text not null
+    ) strict;
+    create index audit_actor on audit_log (actor_id, id desc);
+    create index audit_target on audit_log (target, id desc);
+    create trigger audit_log_no_update before update on audit_log
+      begin select raise(abort, 'the audit log is append-only'); end;
+    create trigger audit_log_no_delete before delete on audit_log
+      begin select raise(abort, 'the audit log is append-only'); end;`,
   },
 ];
