@@ -38,6 +38,17 @@ export interface DispatchRecord extends Omit<NewDispatch, 'spec'> {
   finishedAt: string | null;
   updatedAt: string;
   cancelledBy: { id: string; name: string } | null;
+  /** When retention removed its logs; the record itself stays. */
+  logsPrunedAt: string | null;
+}
+
+/** Filters of `/job history`; `states` are matched exactly. */
+export interface HistoryQuery {
+  definition?: string;
+  actorId?: string;
+  states?: readonly string[];
+  offset: number;
+  limit: number;
 }
 
 export interface DispatchEvent {
@@ -90,6 +101,7 @@ function dispatchFrom(row: Row): DispatchRecord {
     cancelledBy: row.cancelled_by_id
       ? { id: String(row.cancelled_by_id), name: String(row.cancelled_by_name) }
       : null,
+    logsPrunedAt: (row.logs_pruned_at as string | null) ?? null,
   };
 }
 
@@ -165,6 +177,86 @@ export class DispatchRepository {
   get(number: number): DispatchRecord | undefined {
     const row = this.db.prepare('select * from dispatches where number = ?').get(number) as Row | undefined;
     return row ? dispatchFrom(row) : undefined;
+  }
+
+  /** Dispatches newest first, filtered; each filter is served by an index (see migration 4). */
+  history(q: HistoryQuery): { items: DispatchRecord[]; total: number } {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (q.definition !== undefined) {
+      where.push('definition_name = ?');
+      params.push(q.definition);
+    }
+    if (q.actorId !== undefined) {
+      where.push('actor_id = ?');
+      params.push(q.actorId);
+    }
+    if (q.states && q.states.length > 0) {
+      where.push(`state in (${q.states.map(() => '?').join(', ')})`);
+      params.push(...q.states);
+    }
+    const clause = where.length > 0 ? `where ${where.join(' and ')}` : '';
+    const rows = this.db
+      .prepare(`select * from dispatches ${clause} order by number desc limit ? offset ?`)
+      .all(...params, q.limit, q.offset) as Row[];
+    const { total } = this.db
+      .prepare(`select count(*) as total from dispatches ${clause}`)
+      .get(...params) as { total: number };
+    return { items: rows.map(dispatchFrom), total };
+  }
+
+  /**
+   * Retention: removes the logs of dispatches finished before `olderThan`, then of the oldest ones
+   * until the logs take at most `maxBytes`; the dispatches stay and record when. Returns their numbers.
+   */
+  pruneLogs(limits: { olderThan: string; maxBytes: number }, at: string): number[] {
+    return this.db
+      .transaction(() => {
+        const pruned = new Set<number>();
+        const old = this.db
+          .prepare(
+            `select distinct l.dispatch_number as n from dispatch_logs l join dispatches d on d.number = l.dispatch_number
+           where d.finished_at is not null and d.finished_at < ?`,
+          )
+          .all(limits.olderThan) as { n: number }[];
+        for (const { n } of old) pruned.add(n);
+        let total = (
+          this.db.prepare('select coalesce(sum(length(content)), 0) as b from dispatch_logs').get() as {
+            b: number;
+          }
+        ).b;
+        for (const { n } of old) total -= this.logBytes(n);
+        if (total > limits.maxBytes) {
+          const byAge = this.db
+            .prepare(
+              `select dispatch_number as n, sum(length(content)) as b from dispatch_logs
+             group by dispatch_number order by dispatch_number`,
+            )
+            .all() as { n: number; b: number }[];
+          for (const { n, b } of byAge) {
+            if (total <= limits.maxBytes) break;
+            if (pruned.has(n)) continue;
+            pruned.add(n);
+            total -= b;
+          }
+        }
+        const del = this.db.prepare('delete from dispatch_logs where dispatch_number = ?');
+        const mark = this.db.prepare('update dispatches set logs_pruned_at = ? where number = ?');
+        for (const n of pruned) {
+          del.run(n);
+          mark.run(at, n);
+        }
+        return [...pruned].sort((a, b) => a - b);
+      })
+      .immediate();
+  }
+
+  private logBytes(n: number): number {
+    return (
+      this.db
+        .prepare('select coalesce(sum(length(content)), 0) as b from dispatch_logs where dispatch_number = ?')
+        .get(n) as { b: number }
+    ).b;
   }
 
   /** Dispatches not yet in a final state: what a restart must carry on. */
