@@ -43,6 +43,12 @@ export interface Config {
     /** Leave failed Jobs in the cluster for debugging instead of deleting them. */
     keepFailedJobs: boolean;
   };
+  retention: {
+    /** Logs of dispatches that finished longer ago are removed. */
+    logDays: number;
+    /** Compressed logs beyond this many bytes are removed, oldest dispatch first. */
+    logBytes: number;
+  };
 }
 
 const MANIFEST_HINT =
@@ -108,6 +114,16 @@ const envSchema = z.object({
     .min(4096, 'must be at least 4096')
     .max(64 * 1024 * 1024, 'must be at most 67108864 (64 MiB)')
     .default(1024 * 1024),
+  JOBBOT_LOG_RETENTION_DAYS: z.coerce
+    .number({ error: 'must be a number of days' })
+    .int('must be a whole number of days')
+    .min(1, 'must be at least 1')
+    .default(90),
+  JOBBOT_LOG_RETENTION_MB: z.coerce
+    .number({ error: 'must be a number of megabytes' })
+    .int('must be a whole number of megabytes')
+    .min(1, 'must be at least 1')
+    .default(1024),
   JOBBOT_KEEP_FAILED_JOBS: z
     .enum(['true', 'false'], { error: 'must be true or false' })
     .default('false')
@@ -187,6 +203,7 @@ export function loadConfig(options: LoadOptions = {}): Config {
     command: e.JOBBOT_COMMAND,
     logLevel: e.LOG_LEVEL,
     dispatch: { logCapBytes: e.JOBBOT_LOG_CAP_BYTES, keepFailedJobs: e.JOBBOT_KEEP_FAILED_JOBS },
+    retention: { logDays: e.JOBBOT_LOG_RETENTION_DAYS, logBytes: e.JOBBOT_LOG_RETENTION_MB * 1024 * 1024 },
   };
 }
 

@@ -14,6 +14,7 @@ import { JobWatcher } from './kube/watcher.js';
 import { createLogger, type Logger } from './logger.js';
 import { DefinitionService } from './services/definitions.js';
 import { DispatchService } from './services/dispatches.js';
+import { LogRetention } from './services/retention.js';
 import { createNotifierClient, createSlackApp, createWebClient } from './slack/app.js';
 import type { Subcommand } from './slack/commands.js';
 import { SlackDispatchNotifications } from './slack/dispatch-notifications.js';
@@ -111,6 +112,7 @@ export async function start(config: Config, options: StartOptions = {}): Promise
     config.dispatch,
   );
   watcher.onChange((ref) => void dispatches.changed(ref.dispatch, ref));
+  const retention = new LogRetention(dispatchStore, config.retention, log.child({ component: 'retention' }));
 
   subcommands.push(
     helpSubcommand(() => subcommands, notes),
@@ -155,6 +157,7 @@ export async function start(config: Config, options: StartOptions = {}): Promise
   await slack.start();
   dispatches.resume();
   notifier.wake();
+  retention.start();
   log.info({ port, mode: slack.mode, clusters: clusters.names(), command: config.command }, 'Jobbot started');
 
   let stopping: Promise<void> | undefined;
@@ -164,6 +167,7 @@ export async function start(config: Config, options: StartOptions = {}): Promise
       await http.close();
       await slack.stop();
       watcher.close();
+      retention.stop();
       await Promise.race([dispatches.idle(), new Promise((r) => setTimeout(r, 10_000).unref())]);
       await notifier.stop();
       identity.stop();

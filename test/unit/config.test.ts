@@ -59,6 +59,10 @@ describe('loadConfig', () => {
     [{ SLACK_API_URL: 'not a url' }, /SLACK_API_URL must be an http\(s\) URL/],
     [{ JOBBOT_COMMAND: 'job' }, /JOBBOT_COMMAND must be a slash command/],
     [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL must be one of/],
+    [{ JOBBOT_LOG_CAP_BYTES: '10' }, /JOBBOT_LOG_CAP_BYTES must be at least 4096/],
+    [{ JOBBOT_KEEP_FAILED_JOBS: 'yes' }, /JOBBOT_KEEP_FAILED_JOBS must be true or false/],
+    [{ JOBBOT_LOG_RETENTION_DAYS: '0' }, /JOBBOT_LOG_RETENTION_DAYS must be at least 1/],
+    [{ JOBBOT_LOG_RETENTION_MB: 'lots' }, /JOBBOT_LOG_RETENTION_MB must be a number of megabytes/],
   ])('refuses %o with a clear message', (bad, message) => {
     const p = problems({ ...base, ...bad });
     expect(p).toHaveLength(1);
