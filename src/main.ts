@@ -16,17 +16,21 @@ import { DefinitionService } from './services/definitions.js';
 import { DispatchService } from './services/dispatches.js';
 import { LogRetention } from './services/retention.js';
 import { createNotifierClient, createSlackApp, createWebClient } from './slack/app.js';
+import { AppHome } from './slack/app-home.js';
 import type { Subcommand } from './slack/commands.js';
 import { SlackDispatchNotifications } from './slack/dispatch-notifications.js';
 import { SlackIdentity, SlackTokenRejected } from './slack/identity.js';
 import { registerDefinitionListeners } from './slack/listeners/definitions.js';
 import { registerDispatchListeners } from './slack/listeners/dispatches.js';
+import { registerHistoryListeners } from './slack/listeners/history.js';
 import { registerSlashCommand } from './slack/listeners/slash-command.js';
 import { registerYamlShortcut } from './slack/listeners/yaml-shortcut.js';
+import { LogDelivery } from './slack/log-delivery.js';
 import { SlackNotifier } from './slack/notifier.js';
 import { definitionSubcommands } from './slack/subcommands/definitions.js';
 import { dispatchSubcommands } from './slack/subcommands/dispatches.js';
 import { helpSubcommand } from './slack/subcommands/help.js';
+import { detailsOf, historySubcommands } from './slack/subcommands/history.js';
 import { UserDirectory } from './slack/users.js';
 import { isDatabaseOpen, openDatabase } from './store/db.js';
 import { DefinitionRepository } from './store/definitions.js';
@@ -107,18 +111,41 @@ export async function start(config: Config, options: StartOptions = {}): Promise
     definitions,
     dispatchStore,
     new KubeDispatchAdapter(kube, watcher),
-    new SlackDispatchNotifications(outbox, () => notifier.wake()),
+    new SlackDispatchNotifications(
+      outbox,
+      () => notifier.wake(),
+      () => home.dispatchChanged(),
+    ),
     log.child({ component: 'dispatch' }),
     config.dispatch,
   );
   watcher.onChange((ref) => void dispatches.changed(ref.dispatch, ref));
+  const logDelivery = new LogDelivery(dispatches, web, log.child({ component: 'logs' }));
+  const home = new AppHome(
+    web,
+    definitions,
+    dispatches,
+    config.command,
+    () => notes()[0],
+    log.child({ component: 'home' }),
+  );
   const retention = new LogRetention(dispatchStore, config.retention, log.child({ component: 'retention' }));
 
   subcommands.push(
     helpSubcommand(() => subcommands, notes),
-    ...definitionSubcommands(definitions),
+    ...definitionSubcommands(definitions, (n, command) => detailsOf(dispatches, n, command)),
     ...dispatchSubcommands(dispatches, users),
+    ...historySubcommands(dispatches, logDelivery),
   );
+  registerHistoryListeners(slack.app, {
+    service: dispatches,
+    delivery: logDelivery,
+    command: config.command,
+    log,
+  });
+  slack.app.event('app_home_opened', async ({ event }) => {
+    if (event.tab === 'home') await home.opened(event.user);
+  });
   registerDispatchListeners(slack.app, {
     service: dispatches,
     users,
@@ -168,6 +195,7 @@ export async function start(config: Config, options: StartOptions = {}): Promise
       await slack.stop();
       watcher.close();
       retention.stop();
+      home.stop();
       await Promise.race([dispatches.idle(), new Promise((r) => setTimeout(r, 10_000).unref())]);
       await notifier.stop();
       identity.stop();

@@ -36,7 +36,13 @@ import { isJobbotError, JobbotError } from '../domain/errors.js';
 import type { KubeFailure } from '../kube/errors.js';
 import type { Logger } from '../logger.js';
 import type { DefinitionRecord } from '../store/definitions.js';
-import type { DispatchChange, DispatchRecord, NewDispatch, StoredLog } from '../store/dispatches.js';
+import type {
+  DispatchChange,
+  DispatchRecord,
+  HistoryQuery,
+  NewDispatch,
+  StoredLog,
+} from '../store/dispatches.js';
 
 type Result<T> = { ok: true; value: T } | { ok: false; failure: KubeFailure };
 
@@ -76,6 +82,8 @@ export interface DispatchStore {
   addEvent(number: number, event: { key: string; at: string; text: string }): boolean;
   saveLog(number: number, log: StoredLog, at: string): void;
   logs(number: number): StoredLog[];
+  events(number: number): { key: string; at: string; text: string }[];
+  history(q: HistoryQuery): { items: DispatchRecord[]; total: number };
 }
 
 /** How the people following a dispatch hear about it (Slack; later other channels). */
@@ -130,6 +138,15 @@ export class DispatchService {
     const d = this.store.get(number);
     if (!d) throw new JobbotError('dispatch_not_found', `There is no dispatch #${number}.`);
     return d;
+  }
+
+  history(q: HistoryQuery): { items: DispatchRecord[]; total: number } {
+    return this.store.history(q);
+  }
+
+  events(number: number): { key: string; at: string; text: string }[] {
+    this.get(number);
+    return this.store.events(number);
   }
 
   logs(number: number): StoredLog[] {

@@ -37,17 +37,21 @@ export class SlackDispatchNotifications implements DispatchNotifications {
   constructor(
     private readonly outbox: OutboxRepository,
     private readonly wake: () => void,
+    /** Called when a dispatch's status changed (App Home follows it). */
+    private readonly statusChanged: () => void = () => {},
     private readonly now: () => Date = () => new Date(),
   ) {}
 
   created(d: DispatchRecord): void {
     this.outbox.enqueue(d.number, 'post', { ...dispatchStatusMessage(dispatchView(d)) }, this.at());
     this.wake();
+    this.statusChanged();
   }
 
   changed(d: DispatchRecord): void {
     this.outbox.enqueue(d.number, 'update', { ...dispatchStatusMessage(dispatchView(d)) }, this.at());
     this.wake();
+    this.statusChanged();
   }
 
   timeline(d: DispatchRecord, events: TimelineEvent[]): void {
@@ -74,6 +78,7 @@ export class SlackDispatchNotifications implements DispatchNotifications {
       );
     }
     this.wake();
+    this.statusChanged();
   }
 
   private at(): string {

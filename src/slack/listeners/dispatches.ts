@@ -5,8 +5,6 @@
  */
 import type { App, BlockAction, ButtonAction } from '@slack/bolt';
 import { z } from 'zod';
-import type { DispatchStateName } from '../../domain/dispatch/index.js';
-import { isTerminal } from '../../domain/dispatch/index.js';
 import { isJobbotError } from '../../domain/errors.js';
 import type { Logger } from '../../logger.js';
 import type { DispatchService } from '../../services/dispatches.js';
@@ -14,14 +12,7 @@ import { readValues } from '../definition-state.js';
 import { buildDispatchModal, submittedTemplate } from '../dispatch-flow.js';
 import type { UserDirectory } from '../users.js';
 import { ACTION_DISPATCH, notice } from '../views/definitions.js';
-import {
-  ACTION_CANCEL,
-  ACTION_KEEP,
-  ACTION_RERUN,
-  ACTION_SHOW_LOG,
-  dispatchedMessage,
-  logsMessage,
-} from '../views/dispatch.js';
+import { ACTION_CANCEL, ACTION_KEEP, ACTION_RERUN, dispatchedMessage } from '../views/dispatch.js';
 import { DISPATCH_CALLBACK, type DispatchModalMeta } from '../views/dispatch-modal.js';
 import { errorMessage } from '../views/help.js';
 
@@ -148,21 +139,5 @@ export function registerDispatchListeners(
   app.action<BlockAction<ButtonAction>>(ACTION_KEEP, async ({ ack, action, respond }) => {
     await ack();
     await respond({ replace_original: true, ...notice(`#${action.value ?? ''} keeps running.`) });
-  });
-
-  app.action<BlockAction<ButtonAction>>(ACTION_SHOW_LOG, async ({ ack, action, respond }) => {
-    await ack();
-    try {
-      const number = Number(action.value);
-      const d = service.get(number);
-      const logs = service.logs(number);
-      await respond({
-        response_type: 'ephemeral',
-        replace_original: false,
-        ...logsMessage(d.number, d.definitionName, isTerminal(d.state as DispatchStateName), logs),
-      });
-    } catch (err) {
-      await fail(respond, err);
-    }
   });
 }

@@ -3,6 +3,7 @@ import { JobbotError } from '../../domain/errors.js';
 import type { DefinitionService } from '../../services/definitions.js';
 import type { CommandContext, Subcommand } from '../commands.js';
 import { blankValues, buildModal, definitionYaml, valuesOf } from '../definition-flow.js';
+import type { MessageBody } from '../views/blocks.js';
 import {
   definitionListMessage,
   definitionShowMessage,
@@ -21,7 +22,10 @@ function nameArg(ctx: CommandContext, usage: string): string {
   return name;
 }
 
-export function definitionSubcommands(service: DefinitionService): Subcommand[] {
+/** `/job show #N` shows a dispatch; the definition subcommands do not know dispatches. */
+export type ShowDispatch = (number: number, command: string) => MessageBody;
+
+export function definitionSubcommands(service: DefinitionService, showDispatch?: ShowDispatch): Subcommand[] {
   return [
     {
       name: 'new',
@@ -60,9 +64,14 @@ export function definitionSubcommands(service: DefinitionService): Subcommand[] 
     },
     {
       name: 'show',
-      usage: 'show NAME [--revisions]',
-      summary: 'Show a job definition (with --revisions: every change, by whom).',
+      usage: 'show NAME [--revisions] | show #N',
+      summary: 'Show a job definition (--revisions: every change, by whom), or dispatch #N in detail.',
       handle: async (ctx) => {
+        const first = ctx.args[0] ?? '';
+        if (showDispatch && /^#?\d+$/.test(first)) {
+          await ctx.ack(showDispatch(Number(first.replace('#', '')), ctx.command));
+          return;
+        }
         const name = nameArg(ctx, 'show NAME');
         if (ctx.args.includes('--revisions')) {
           const { definition, revisions } = service.revisions(name);

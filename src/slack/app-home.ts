@@ -1,0 +1,76 @@
+/**
+ * The App Home tab: published when a person opens it, and again (debounced) when a dispatch changes
+ * status while they have looked at it recently, so "running now" does not go stale.
+ */
+import type { webApi } from '@slack/bolt';
+import type { Logger } from '../logger.js';
+import type { DefinitionService } from '../services/definitions.js';
+import type { DispatchService } from '../services/dispatches.js';
+import { STATUS_WORDS } from './subcommands/history.js';
+import { homeView } from './views/home.js';
+
+/** How long after opening Home a person's tab keeps being refreshed. */
+const FOLLOW_MS = 60 * 60 * 1000;
+const DEBOUNCE_MS = 1_000;
+const LIST_LIMIT = 200;
+
+export class AppHome {
+  readonly #viewers = new Map<string, number>();
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly client: webApi.WebClient,
+    private readonly definitions: DefinitionService,
+    private readonly dispatches: DispatchService,
+    private readonly command: string,
+    private readonly policyNote: () => string | undefined,
+    private readonly log: Logger,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async opened(userId: string): Promise<void> {
+    this.#viewers.set(userId, this.now());
+    await this.publish(userId);
+  }
+
+  /** A dispatch changed status: refresh the tabs people are following, once per burst of changes. */
+  dispatchChanged(): void {
+    if (this.#viewers.size === 0 || this.#timer) return;
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      void this.refreshAll();
+    }, DEBOUNCE_MS);
+    this.#timer.unref();
+  }
+
+  stop(): void {
+    clearTimeout(this.#timer);
+  }
+
+  private async refreshAll(): Promise<void> {
+    const cutoff = this.now() - FOLLOW_MS;
+    for (const [user, at] of this.#viewers) {
+      if (at < cutoff) this.#viewers.delete(user);
+      else await this.publish(user);
+    }
+  }
+
+  private async publish(userId: string): Promise<void> {
+    const note = this.policyNote();
+    const view = homeView({
+      userId,
+      jobs: this.definitions.list({ offset: 0, limit: LIST_LIMIT }).items,
+      running: this.dispatches.history({ states: STATUS_WORDS.running ?? [], offset: 0, limit: LIST_LIMIT })
+        .items,
+      mine: this.dispatches.history({ actorId: userId, offset: 0, limit: LIST_LIMIT }).items,
+      team: this.dispatches.history({ offset: 0, limit: LIST_LIMIT }).items,
+      command: this.command,
+      ...(note ? { policyNote: note } : {}),
+    });
+    try {
+      await this.client.views.publish({ user_id: userId, view });
+    } catch (err) {
+      this.log.warn({ err, user: userId }, 'could not publish App Home');
+    }
+  }
+}
