@@ -7,5 +7,11 @@ export type Actor =
   | { kind: 'token'; id: string; name: string; ownerId?: string };
 
 export function describeActor(actor: Actor): string {
-  return actor.kind === 'slack' ? `<@${actor.id}>` : `pipeline \`${actor.name}\``;
+  // A token label is free text: escaped, so it can never become a mention or a link.
+  const label = actor.name
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/`/g, "'");
+  return actor.kind === 'slack' ? `<@${actor.id}>` : `pipeline \`${label}\``;
 }

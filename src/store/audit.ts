@@ -125,7 +125,7 @@ export class AuditRepository {
           );
         return Number(lastInsertRowid);
       })
-      .immediate();
+      .deferred();
     return this.get(id)!;
   }
 

@@ -53,7 +53,7 @@ describe('dispatchDetailsMessage', () => {
       '`batch`',
       '`nightly-report-7`',
       'revision 3 (the job is now at revision 5)',
-      'Overrides against revision 3 (now 5)',
+      'Overrides against revision 3 (the job is now at revision 5)',
       'image (container main): perl:5.34 → perl:5.36',
       '`main`: `perl:5.36` runs `perl -e print 1` · env API_TOKEN',
       'Pod started 2',

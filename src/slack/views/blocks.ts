@@ -14,9 +14,11 @@ export const LIMITS = {
   messageText: 40_000,
 } as const;
 
+/** Clips to `max` characters with a visible …, never between the two halves of an emoji. */
 export function clip(text: string, max: number): string {
   if (text.length <= max) return text;
-  return `${text.slice(0, max - 1)}…`;
+  const cut = /[\uD800-\uDBFF]/.test(text.charAt(max - 2)) ? max - 2 : max - 1;
+  return `${text.slice(0, cut)}…`;
 }
 
 export function header(text: string): Block {

@@ -88,17 +88,19 @@ function whereFrom(d: DispatchRecord): string {
   return `${actorText(d.actor)} ${from}${updates}`;
 }
 
+/** "revision 3", and what the job has become since when it changed. */
+function revisionText(d: DispatchRecord, o: DispatchDetailsOptions): string {
+  const now = o.definitionRevisionNow;
+  return `revision ${d.revision}${now !== undefined && now !== d.revision ? ` (the job is now at revision ${now})` : ''}`;
+}
+
 function facts(d: DispatchRecord, o: DispatchDetailsOptions, now: Date): Block {
-  const revisionNow =
-    o.definitionRevisionNow !== undefined && o.definitionRevisionNow !== d.revision
-      ? ` (the job is now at revision ${o.definitionRevisionNow})`
-      : '';
   const fields: [string, string][] = [
     ['Dispatched by', whereFrom(d)],
     ['Cluster', code(d.cluster)],
     ['Namespace', code(d.namespace)],
     ['Kubernetes Job', d.jobName ? code(d.jobName) : '_not named yet_'],
-    ['Definition', `revision ${d.revision}${revisionNow}`],
+    ['Definition', revisionText(d, o)],
     ['Dispatched', slackDate(d.createdAt)],
     ['Started', d.startedAt ? slackDate(d.startedAt) : '_not started_'],
     ['Finished', d.finishedAt ? slackDate(d.finishedAt) : '_not finished_'],
@@ -112,7 +114,7 @@ function facts(d: DispatchRecord, o: DispatchDetailsOptions, now: Date): Block {
 
 function parameters(d: DispatchRecord, o: DispatchDetailsOptions): Block {
   const changes = overrideChanges(d);
-  const against = `revision ${d.revision}${o.definitionRevisionNow !== undefined && o.definitionRevisionNow !== d.revision ? ` (now ${o.definitionRevisionNow})` : ''}`;
+  const against = revisionText(d, o);
   if (changes.length === 0) return section(`*Parameters*\nThe job's ${against} as saved, no overrides.`);
   const lines = changes.map((c) => `• ${esc(c, 300)}`);
   const head = `*Parameters*\nOverrides against ${against}:\n`;

@@ -7,6 +7,7 @@ import type { types } from '@slack/bolt';
 import type { DispatchObservation } from '../../domain/dispatch/index.js';
 import { slackLogSnippet } from '../../domain/dispatch/index.js';
 import { type Block, clip, context, escapeMrkdwn, type MessageBody, section } from './blocks.js';
+import { stateIcon } from './history.js';
 
 export const ACTION_CANCEL = 'dispatch_cancel';
 export const ACTION_SHOW_LOG = 'dispatch_show_log';
@@ -29,18 +30,6 @@ export interface DispatchView {
   status: string;
   finished: boolean;
 }
-
-const ICONS: Record<string, string> = {
-  pending: ':hourglass_flowing_sand:',
-  creating: ':hourglass_flowing_sand:',
-  running: ':arrow_forward:',
-  finishing: ':hourglass:',
-  cleaning: ':hourglass:',
-  succeeded: ':white_check_mark:',
-  failed: ':x:',
-  failed_to_start: ':x:',
-  cancelled: ':no_entry_sign:',
-};
 
 function button(text: string, actionId: string, value: string, style?: 'danger' | 'primary'): types.Button {
   return {
@@ -71,7 +60,7 @@ export function statusLine(
 }
 
 export function dispatchStatusMessage(d: DispatchView): MessageBody {
-  const icon = ICONS[d.state] ?? ':grey_question:';
+  const icon = stateIcon(d.state);
   const title = `*${escapeMrkdwn(d.definitionName)}* #${d.number} · dispatched by ${d.dispatchedBy} · \`${escapeMrkdwn(d.cluster)}\` / \`${escapeMrkdwn(d.namespace)}\``;
   const overrides =
     d.overrides.length > 0

@@ -7,7 +7,16 @@ import type { types } from '@slack/bolt';
 import { type Actor, describeActor } from '../../domain/actor.js';
 import { type DispatchStateName, formatDuration, isTerminal } from '../../domain/dispatch/index.js';
 import type { DispatchRecord } from '../../store/dispatches.js';
-import { type Block, context, escapeMrkdwn, header, LIMITS, type MessageBody, section } from './blocks.js';
+import {
+  type Block,
+  clip,
+  context,
+  escapeMrkdwn,
+  header,
+  LIMITS,
+  type MessageBody,
+  section,
+} from './blocks.js';
 
 export const ACTION_DISPATCH_DETAILS = 'dispatch_details';
 export const ACTION_HISTORY_PREV = 'history_page_prev';
@@ -56,11 +65,8 @@ const LABELS: Record<string, string> = {
 };
 
 /** Like clip, but never between the two halves of an emoji (a lone surrogate is not valid UTF-8). */
-export function clipChars(text: string, max: number): string {
-  if (text.length <= max) return text;
-  const cut = /[\uD800-\uDBFF]/.test(text.charAt(max - 2)) ? max - 2 : max - 1;
-  return `${text.slice(0, cut)}…`;
-}
+/** The same as blocks' clip (kept under this name for the history views). */
+export const clipChars = clip;
 
 /** Raw text clipped before escaping, so the clip never cuts an `&amp;` in half. */
 export function esc(text: string, max: number): string {
