@@ -11,13 +11,15 @@ import path from 'node:path';
 import type { Writable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
 import Database from 'better-sqlite3';
+import { loadDbPath } from './config.js';
 import { exportLine } from './domain/audit.js';
 import { AuditRepository } from './store/audit.js';
 
 export interface CliIo {
   stdout: Writable;
   stderr: Writable;
-  env: Record<string, string | undefined>;
+  /** The settings to read JOBBOT_DB from; the process environment when left out. */
+  env?: Record<string, string | undefined>;
   cwd: string;
 }
 
@@ -72,9 +74,11 @@ function parseFlags(args: readonly string[], names: readonly string[]): Map<stri
   return flags;
 }
 
-// Only JOBBOT_DB: loadConfig would demand the Slack tokens, which these commands do not need.
 function dbPath(flags: Map<string, string>, io: CliIo): string {
-  return path.resolve(io.cwd, flags.get('db') || io.env.JOBBOT_DB || './data/jobbot.db');
+  const given = flags.get('db');
+  return given
+    ? path.resolve(io.cwd, given)
+    : loadDbPath({ ...(io.env ? { env: io.env } : {}), cwd: io.cwd });
 }
 
 function openAuditLog(file: string): { repo: AuditRepository; close(): void } {
@@ -189,7 +193,6 @@ if (invokedDirectly()) {
   runCli(process.argv.slice(2), {
     stdout: process.stdout,
     stderr: process.stderr,
-    env: process.env,
     cwd: process.cwd(),
   }).then(
     (code) => {

@@ -207,6 +207,16 @@ export function loadConfig(options: LoadOptions = {}): Config {
   };
 }
 
+/**
+ * Only the database path, for the `jobbot` command-line tools: they need no Slack tokens, so they do
+ * not go through loadConfig, but they read JOBBOT_DB the same way (environment, then .env).
+ */
+export function loadDbPath(options: Pick<LoadOptions, 'env' | 'cwd'> = {}): string {
+  const cwd = options.cwd ?? process.cwd();
+  const env = { ...stripEmpty(readDotEnv(cwd)), ...stripEmpty(options.env ?? process.env) };
+  return path.resolve(cwd, env.JOBBOT_DB ?? './data/jobbot.db');
+}
+
 /** The standard kubeconfig lookup: $KUBECONFIG (a path list), then ~/.kube/config, then in-cluster. */
 function kubeSource(
   kubeconfig: string | undefined,

@@ -5,6 +5,8 @@
  */
 import { pathToFileURL } from 'node:url';
 import { type Config, ConfigError, loadConfig } from './config.js';
+import type { AuditTrail } from './domain/actor.js';
+import type { AuditAction } from './domain/audit.js';
 import { createMetrics } from './http/metrics.js';
 import { createHttpServer, type Readiness } from './http/server.js';
 import { ClusterRegistry, clustersFrom, loadKubeConfig } from './kube/clusters.js';
@@ -12,6 +14,7 @@ import { KubeDispatchAdapter } from './kube/dispatch-kube.js';
 import { KubeJobs } from './kube/jobs.js';
 import { JobWatcher } from './kube/watcher.js';
 import { createLogger, type Logger } from './logger.js';
+import { AuditService } from './services/audit.js';
 import { DefinitionService } from './services/definitions.js';
 import { DispatchService } from './services/dispatches.js';
 import { LogRetention } from './services/retention.js';
@@ -27,11 +30,13 @@ import { registerSlashCommand } from './slack/listeners/slash-command.js';
 import { registerYamlShortcut } from './slack/listeners/yaml-shortcut.js';
 import { LogDelivery } from './slack/log-delivery.js';
 import { SlackNotifier } from './slack/notifier.js';
+import { auditSubcommand } from './slack/subcommands/audit.js';
 import { definitionSubcommands } from './slack/subcommands/definitions.js';
 import { dispatchSubcommands } from './slack/subcommands/dispatches.js';
 import { helpSubcommand } from './slack/subcommands/help.js';
 import { detailsOf, historySubcommands } from './slack/subcommands/history.js';
 import { UserDirectory } from './slack/users.js';
+import { AuditRepository } from './store/audit.js';
 import { isDatabaseOpen, openDatabase } from './store/db.js';
 import { DefinitionRepository } from './store/definitions.js';
 import { DispatchRepository } from './store/dispatches.js';
@@ -90,7 +95,16 @@ export async function start(config: Config, options: StartOptions = {}): Promise
 
   // Interactive calls answer a person inside Slack's 3-second window, so cluster calls are kept short.
   const kube = new KubeJobs(clusters, { interactiveMs: 1_200, backgroundMs: 30_000 });
-  const definitions = new DefinitionService(new DefinitionRepository(db), kube, new DraftRepository(db));
+  const audit = new AuditService(new AuditRepository(db), log.child({ component: 'audit' }));
+  const auditTrail: AuditTrail = {
+    record: (actor, action, target, details) => audit.record(actor, action as AuditAction, target, details),
+  };
+  const definitions = new DefinitionService(
+    new DefinitionRepository(db),
+    kube,
+    new DraftRepository(db),
+    auditTrail,
+  );
   const users = new UserDirectory(web);
 
   const subcommands: Subcommand[] = [];
@@ -118,6 +132,7 @@ export async function start(config: Config, options: StartOptions = {}): Promise
     ),
     log.child({ component: 'dispatch' }),
     config.dispatch,
+    auditTrail,
   );
   watcher.onChange((ref) => void dispatches.changed(ref.dispatch, ref));
   const logDelivery = new LogDelivery(dispatches, web, log.child({ component: 'logs' }));
@@ -136,6 +151,7 @@ export async function start(config: Config, options: StartOptions = {}): Promise
     ...definitionSubcommands(definitions, (n, command) => detailsOf(dispatches, n, command)),
     ...dispatchSubcommands(dispatches, users),
     ...historySubcommands(dispatches, logDelivery),
+    auditSubcommand(audit),
   );
   registerHistoryListeners(slack.app, {
     service: dispatches,

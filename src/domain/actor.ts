@@ -4,7 +4,18 @@
  */
 export type Actor =
   | { kind: 'slack'; id: string; name: string }
-  | { kind: 'token'; id: string; name: string; ownerId?: string };
+  | { kind: 'token'; id: string; name: string; ownerId?: string }
+  | { kind: 'system'; id: string; name: string };
+
+/** Jobbot itself, for what it does on its own (a dispatch finishing, logs expiring). */
+export const SYSTEM: Actor = { kind: 'system', id: 'jobbot', name: 'Jobbot' };
+
+/** What services record in the audit log; the audit service implements it. */
+export interface AuditTrail {
+  record(actor: Actor, action: string, target: string, details?: unknown): void;
+}
+
+export const NO_AUDIT: AuditTrail = { record: () => {} };
 
 export function describeActor(actor: Actor): string {
   // A token label is free text: escaped, so it can never become a mention or a link.
@@ -13,5 +24,6 @@ export function describeActor(actor: Actor): string {
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;')
     .replace(/`/g, "'");
+  if (actor.kind === 'system') return 'Jobbot';
   return actor.kind === 'slack' ? `<@${actor.id}>` : `pipeline \`${label}\``;
 }

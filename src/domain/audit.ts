@@ -134,13 +134,13 @@ function put(out: AuditDetails, key: string, value: Json): void {
   Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
-const SECRET_KEY = /secret|token|password|passwd|apikey|api_key|credential|private/i;
+const SECRET_WORD = 'secret|token|password|passwd|apikey|api_key|api-key|credential|private';
+const SECRET_KEY = new RegExp(SECRET_WORD, 'i');
 // Environment variable and header names are conventionally terser than keys (PGPASS, AWS_ACCESS_KEY).
 const SECRET_NAME = new RegExp(
   `${SECRET_KEY.source}|pass|pwd|auth|dsn|cookie|signing|(^|[_.-])key($|[_.-])`,
   'i',
 );
-const SECRET_WORD = 'secret|token|password|passwd|apikey|api-key|api_key|credential|private';
 /** A command-line flag whose next argument is a secret: `--password x`. */
 const SECRET_FLAG = new RegExp(`^--?[\\w.-]*(?:${SECRET_WORD}|pass)[\\w.-]*$`, 'i');
 const SECRET_TEXT: [RegExp, string][] = [
@@ -195,8 +195,9 @@ export interface RedactOptions {
  * - a `{name, value}` pair (env var, HTTP header) or an `env` map entry whose name looks secret
  *   (SECRET_NAME), or names a variable that elsewhere in the details comes from a secretKeyRef, has
  *   its value replaced: a one-off override of such a variable is the secret itself;
- * - in any string: URL passwords, Slack tokens, bearer/basic credentials and private keys; in a list
- *   of arguments, the value of a secret-looking flag (`--password x`, `--token=x`).
+ * - in any string: the value of a secret-looking `KEY=value` (`--token=x`, `DB_PASSWORD=x`,
+ *   `?api_key=x`), URL passwords, Slack tokens, Authorization/Bearer credentials, private keys; in
+ *   a list of arguments, the argument after a secret-looking flag (`--password x`).
  * Free text that carries values without their names (e.g. diffTemplates lines) cannot be judged:
  * pass structured values, or `auditChanges` for a change.
  */
@@ -284,10 +285,10 @@ export function capDetails(details: AuditDetails, max = MAX_DETAILS_BYTES): Audi
     put(out, key, marker);
     cut.push(key);
     estimate -= size - bytes(JSON.stringify(marker));
-    const capped: AuditDetails = { ...out, _truncated: { originalBytes, keys: cut } };
-    if (estimate + bytes(canonicalJson(capped._truncated ?? null)) + 16 <= max) {
-      if (bytes(canonicalJson(capped)) <= max) return capped;
-    }
+    const note = { originalBytes, keys: cut };
+    if (estimate + bytes(canonicalJson(note)) + '"_truncated":,'.length > max) continue;
+    const capped: AuditDetails = { ...out, _truncated: note };
+    if (bytes(canonicalJson(capped)) <= max) return capped;
   }
   // Escaping can double the prefix's size inside a JSON string, hence half.
   const prefix = Buffer.from(canonicalJson(details), 'utf8').subarray(0, Math.floor(max / 2) - 128);

@@ -3,7 +3,8 @@
  * before anything is stored — parse, Kubernetes' own rules, then a server-side dry run on the chosen
  * cluster — and either stores the definition or returns field errors; never half of both.
  */
-import type { Actor } from '../domain/actor.js';
+import { type Actor, type AuditTrail, NO_AUDIT } from '../domain/actor.js';
+import { auditChanges } from '../domain/audit.js';
 import { closest } from '../domain/closest.js';
 import {
   type DefinitionForm,
@@ -99,6 +100,7 @@ export class DefinitionService {
     private readonly store: DefinitionStore,
     private readonly clusters: ClusterGateway,
     private readonly drafts: DraftStore,
+    private readonly audit: AuditTrail = NO_AUDIT,
     private readonly now: () => Date = () => new Date(),
   ) {}
 
@@ -174,6 +176,10 @@ export class DefinitionService {
       );
     }
     this.store.markDeleted(definition.id, actor, this.now().toISOString());
+    this.audit.record(actor, 'definition.deleted', `definition:${definition.name}`, {
+      id: definition.id,
+      revision: definition.revision,
+    });
     return definition;
   }
 
@@ -231,13 +237,36 @@ export class DefinitionService {
 
     const at = this.now().toISOString();
     try {
-      if (!current) return { ok: true, definition: this.store.create(state, actor, at), created: true };
-      const changes = describeChanges(current, state);
-      return {
-        ok: true,
-        definition: this.store.update(current.id, editing!.revision, state, actor, changes, at),
-        created: false,
-      };
+      if (!current) {
+        const created = this.store.create(state, actor, at);
+        this.audit.record(actor, 'definition.created', `definition:${created.name}`, {
+          id: created.id,
+          cluster: created.cluster,
+          namespace: created.namespace,
+          source: created.source,
+          template: created.template,
+        });
+        return { ok: true, definition: created, created: true };
+      }
+      const updated = this.store.update(
+        current.id,
+        editing!.revision,
+        state,
+        actor,
+        describeChanges(current, state),
+        at,
+      );
+      this.audit.record(actor, 'definition.updated', `definition:${updated.name}`, {
+        id: updated.id,
+        revision: updated.revision,
+        changes: [
+          ...(['name', 'cluster', 'namespace', 'description'] as const)
+            .filter((f) => current[f] !== state[f])
+            .map((f) => `${f}: ${current[f]} → ${state[f]}`),
+          ...auditChanges(current.template, state.template),
+        ],
+      });
+      return { ok: true, definition: updated, created: false };
     } catch (err) {
       if (err instanceof DuplicateNameError) {
         return {

@@ -5,7 +5,8 @@
  * cluster changes arrive from the shared watch as "dispatch N changed", and are reconciled against
  * what was recorded, so a repeated or late notification changes nothing.
  */
-import type { Actor } from '../domain/actor.js';
+import { type Actor, type AuditTrail, NO_AUDIT, SYSTEM } from '../domain/actor.js';
+import { auditChanges } from '../domain/audit.js';
 import {
   type FieldError,
   type JobManifest,
@@ -102,6 +103,8 @@ export interface DispatchRequest {
   template?: JobTemplate;
   channel: string | null;
   sourceChannel: string | null;
+  /** Re-running this dispatch (recorded in the audit log). */
+  rerunOf?: number;
 }
 
 export interface DispatchSettings {
@@ -127,6 +130,7 @@ export class DispatchService {
     private readonly notify: DispatchNotifications,
     private readonly log: Logger,
     settings: DispatchSettings,
+    private readonly audit: AuditTrail = NO_AUDIT,
     private readonly now: () => Date = () => new Date(),
   ) {
     this.settings = { createAttempts: 3, createRetryMs: 1_000, ...settings };
@@ -211,6 +215,21 @@ export class DispatchService {
       { dispatch: numbered.number, definition: definition.name, user: actor.id },
       'dispatch recorded',
     );
+    this.audit.record(
+      actor,
+      request.rerunOf !== undefined ? 'dispatch.rerun' : 'dispatch.created',
+      `dispatch:${numbered.number}`,
+      {
+        definition: definition.name,
+        revision: definition.revision,
+        cluster: definition.cluster,
+        namespace: definition.namespace,
+        jobName: numbered.jobName,
+        channel: numbered.channel,
+        ...(request.rerunOf !== undefined ? { rerunOf: request.rerunOf } : {}),
+        overrides: auditChanges(definition.template, template),
+      },
+    );
     this.notify.created(numbered);
     this.serialize(numbered.number, () => this.create(numbered.number)).catch(() => undefined);
     return numbered;
@@ -248,6 +267,10 @@ export class DispatchService {
       const by = { id: actor.id, name: actor.name };
       this.save(d, next.state, { cancelledBy: by });
       this.log.info({ dispatch: number, user: actor.id }, 'dispatch cancel requested');
+      this.audit.record(actor, 'dispatch.cancelled', `dispatch:${number}`, {
+        definition: d.definitionName,
+        state: d.state,
+      });
       if (next.state.name === 'finishing' || next.state.name === 'cancelled') await this.finish(number);
     }).then(() => this.get(number));
   }
@@ -307,7 +330,7 @@ export class DispatchService {
         verdict: verdictText({ state: 'failed_to_start', error: reason }, mention(d)),
         finishedAt: this.now().toISOString(),
       });
-      this.notify.finished(finished, []);
+      this.finished(finished, []);
       return;
     }
     const next = transition(stateOf(d), { type: 'created' });
@@ -357,7 +380,7 @@ export class DispatchService {
           verdict: `${verdict}${mentionSuffix(d)}`,
           finishedAt: this.now().toISOString(),
         });
-        this.notify.finished(d, this.store.logs(number));
+        this.finished(d, this.store.logs(number));
       }
       return;
     }
@@ -373,7 +396,7 @@ export class DispatchService {
   private async finish(number: number): Promise<void> {
     let d = this.get(number);
     if (d.state === 'cancelled' && !d.startedAt) {
-      this.notify.finished(
+      this.finished(
         this.store.update(
           number,
           {
@@ -432,7 +455,26 @@ export class DispatchService {
           : `Finished: ${outcome}`;
     d = this.save(d, next.state, { verdict, finishedAt: this.now().toISOString() });
     this.log.info({ dispatch: number, outcome, kept: keep }, 'dispatch finished');
-    this.notify.finished(d, this.store.logs(number));
+    this.finished(d, this.store.logs(number));
+  }
+
+  /** The end of a dispatch, whatever it was: told to Slack and recorded in the audit log. */
+  private finished(d: DispatchRecord, logs: StoredLog[]): void {
+    this.notify.finished(d, logs);
+    this.audit.record(SYSTEM, 'dispatch.finished', `dispatch:${d.number}`, {
+      definition: d.definitionName,
+      outcome: d.state,
+      verdict: d.verdict,
+      ...(d.error ? { error: d.error } : {}),
+      startedAt: d.startedAt,
+      finishedAt: d.finishedAt,
+      logs: logs.map((l) => ({
+        pod: l.pod,
+        container: l.container,
+        bytes: l.originalBytes,
+        truncated: l.truncated,
+      })),
+    });
   }
 
   /** Records timeline events once each; returns the ones not recorded before. */

@@ -125,7 +125,7 @@ export class AuditRepository {
           );
         return Number(lastInsertRowid);
       })
-      .deferred();
+      .immediate();
     return this.get(id)!;
   }
 
