@@ -11,7 +11,9 @@ import { E2E, emulatorOnly, jobPods, readJob } from '../support/cluster.js';
 import { PI_YAML } from '../support/fixtures.js';
 import { type Harness, startHarness } from '../support/harness.js';
 import { behaviours } from '../support/kube/index.js';
+import { defineJob, readDispatch } from '../support/seed.js';
 import { validateMessageBlocks } from '../support/slack/index.js';
+import { waitFor } from '../support/wait.js';
 
 let h: Harness;
 beforeAll(async () => {
@@ -22,45 +24,20 @@ afterAll(async () => {
 });
 
 function define(yaml: string, namespace = E2E.namespace, cluster = E2E.cluster): void {
-  const parsed = parseJobYaml(yaml);
-  if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
-  const db = openDatabase(h.env.JOBBOT_DB!);
-  try {
-    new DefinitionRepository(db).create(
-      {
-        name: parsed.name!,
-        cluster,
-        namespace,
-        description: '',
-        source: 'yaml',
-        template: parsed.manifest as never,
-        yaml,
-      },
-      { kind: 'slack', id: h.slack.defaultUser, name: 'tester' },
-      new Date().toISOString(),
-    );
-  } finally {
-    db.close();
-  }
+  defineJob(
+    h.env.JOBBOT_DB!,
+    yaml,
+    { cluster, namespace },
+    { kind: 'slack', id: h.slack.defaultUser, name: 'tester' },
+  );
 }
 
 function dispatch(n: number): DispatchRecord | undefined {
-  const db = openDatabase(h.env.JOBBOT_DB!);
-  try {
-    return new DispatchRepository(db).get(n);
-  } finally {
-    db.close();
-  }
+  return readDispatch(h.env.JOBBOT_DB!, n);
 }
 
-async function until<T>(probe: () => T | undefined | false, ms = 15_000, what = 'condition'): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = probe();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
+function until<T>(probe: () => T | undefined | false, ms = 15_000, what = 'condition'): Promise<T> {
+  return waitFor(probe, ms, what);
 }
 
 /** A real cluster pulls images and backs off in real time: waits stretch accordingly. */

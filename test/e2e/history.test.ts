@@ -1,12 +1,11 @@
 /** History, dispatch details, logs on request and App Home, end to end. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseJobYaml } from '../../src/domain/definition/index.js';
 import { openDatabase } from '../../src/store/db.js';
 import { DefinitionRepository } from '../../src/store/definitions.js';
-import { DispatchRepository } from '../../src/store/dispatches.js';
 import { E2E } from '../support/cluster.js';
 import { PI_YAML } from '../support/fixtures.js';
 import { type Harness, startHarness } from '../support/harness.js';
+import { defineJob, readDispatch } from '../support/seed.js';
 import { validateMessageBlocks, validateView } from '../support/slack/index.js';
 import { waitFor } from '../support/wait.js';
 
@@ -33,32 +32,16 @@ let h: Harness;
 const numbers: Record<string, number> = {};
 
 function define(yaml: string): void {
-  const parsed = parseJobYaml(yaml);
-  if (!parsed.ok) throw new Error('bad fixture');
-  const db = openDatabase(h.env.JOBBOT_DB!);
-  new DefinitionRepository(db).create(
-    {
-      name: parsed.name!,
-      cluster: E2E.cluster,
-      namespace: E2E.namespace,
-      description: '',
-      source: 'yaml',
-      template: parsed.manifest as never,
-      yaml,
-    },
+  defineJob(
+    h.env.JOBBOT_DB!,
+    yaml,
+    { cluster: E2E.cluster, namespace: E2E.namespace },
     { kind: 'slack', id: ALICE, name: 'alice' },
-    new Date().toISOString(),
   );
-  db.close();
 }
 
 function state(n: number): string | undefined {
-  const db = openDatabase(h.env.JOBBOT_DB!);
-  try {
-    return new DispatchRepository(db).get(n)?.state;
-  } finally {
-    db.close();
-  }
+  return readDispatch(h.env.JOBBOT_DB!, n)?.state;
 }
 
 async function run(text: string, user: string): Promise<number> {

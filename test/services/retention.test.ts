@@ -7,7 +7,12 @@ describe('LogRetention', () => {
     const calls: { olderThan: string; maxBytes: number }[] = [];
     const reported: number[][] = [];
     const retention = new LogRetention(
-      { pruneLogs: (limits) => (calls.push(limits), [3, 4]) },
+      {
+        pruneLogs: (limits) => {
+          calls.push(limits);
+          return [3, 4];
+        },
+      },
       { logDays: 2, logBytes: 1000 },
       createLogger('silent'),
       (n) => reported.push(n),

@@ -1,11 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type Db, openDatabase } from '../../src/store/db.js';
-import { DefinitionRepository } from '../../src/store/definitions.js';
 import { DispatchRepository } from '../../src/store/dispatches.js';
+import { seedDispatches } from '../support/seed.js';
 
-const STATES = ['succeeded', 'failed', 'cancelled', 'running'];
 const USERS = ['U1', 'U2', 'U3', 'U4', 'U5'];
-const JOBS = ['pi', 'migrate', 'report', 'backup'];
 const COUNT = 100_000;
 
 let db: Db;
@@ -13,45 +11,7 @@ let repo: DispatchRepository;
 
 beforeAll(() => {
   db = openDatabase(':memory:');
-  const defs = new DefinitionRepository(db);
-  const ids = JOBS.map(
-    (name) =>
-      defs.create(
-        {
-          name,
-          cluster: 'alpha',
-          namespace: 'jobs',
-          description: '',
-          source: 'yaml',
-          template: {},
-          yaml: null,
-        },
-        { kind: 'slack', id: 'U1', name: 'alice' },
-        't',
-      ).id,
-  );
-  const insert = db.prepare(
-    `insert into dispatches (definition_id, definition_name, revision, cluster, namespace, job_name, spec, overrides,
-       actor_kind, actor_id, actor_name, state, created_at, updated_at, finished_at)
-     values (?, ?, 1, 'alpha', 'jobs', ?, '{}', '{}', 'slack', ?, ?, ?, ?, ?, ?)`,
-  );
-  db.transaction(() => {
-    for (let i = 0; i < COUNT; i++) {
-      const j = i % JOBS.length;
-      const at = new Date(Date.UTC(2026, 0, 1) + i * 60_000).toISOString();
-      insert.run(
-        ids[j],
-        JOBS[j],
-        `${JOBS[j]}-${i + 1}`,
-        USERS[i % USERS.length],
-        'user',
-        STATES[i % STATES.length],
-        at,
-        at,
-        at,
-      );
-    }
-  })();
+  seedDispatches(db, COUNT, USERS);
   repo = new DispatchRepository(db);
 });
 
