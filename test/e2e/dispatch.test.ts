@@ -298,6 +298,22 @@ describe('what a dispatch can go through', () => {
     await finished(number);
   });
 
+  it('puts a bad value in the modal under its field and dispatches nothing', async () => {
+    const before = h.slack.callsTo('chat.postMessage').length;
+    const res = await h.driver.slashCommand({ command: '/job', text: 'run pi' });
+    const call = await h.slack.waitForCall('views.open', (c) => c.args.trigger_id === res.triggerId);
+    const viewId = (call.response as { view: { id: string } }).view.id;
+    const sub = await h.driver.submitView({
+      viewId,
+      values: { Completions: 'many', 'Environment variables': 'BAD LINE' },
+    });
+    const ack = sub.ack as { response_action: string; errors: Record<string, string> };
+    expect(ack.response_action).toBe('errors');
+    expect(ack.errors.completions).toMatch(/"many" is not a whole number/);
+    expect(ack.errors['c0.env']).toMatch(/Line 1/);
+    expect(h.slack.callsTo('chat.postMessage').length).toBe(before);
+  });
+
   it('delivers every update once and in order after Slack rate-limits it', async () => {
     h.slack.rateLimit('chat.postMessage', { times: 2, retryAfterSeconds: 1 });
     const { number } = await run('run pi --yes');

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { isJobbotError } from '../../domain/errors.js';
 import type { Logger } from '../../logger.js';
 import type { DispatchService } from '../../services/dispatches.js';
-import { readValues } from '../definition-state.js';
+import { errorsByBlock, readValues } from '../definition-state.js';
 import { buildDispatchModal, submittedTemplate } from '../dispatch-flow.js';
 import type { UserDirectory } from '../users.js';
 import { ACTION_DISPATCH, notice } from '../views/definitions.js';
@@ -48,14 +48,8 @@ export function registerDispatchListeners(
     try {
       const built = submittedTemplate(service, meta, values);
       if ('errors' in built) {
-        const errors: Record<string, string> = {};
-        for (const e of built.errors) {
-          const m = /^containers\[(\d+)\]\.(\w+)$/.exec(e.path);
-          const block = m ? `c${m[1]}.${m[2]}` : e.path;
-          const target = view.blocks.some((b) => b.block_id === block) ? block : firstInput;
-          errors[target] = errors[target] ? `${errors[target]} ${e.message}` : e.message;
-        }
-        await ack({ response_action: 'errors', errors });
+        const blockIds = view.blocks.flatMap((b) => (b.type === 'input' && b.block_id ? [b.block_id] : []));
+        await ack({ response_action: 'errors', errors: errorsByBlock(built.errors, blockIds, 'form') });
         return;
       }
       const channel = values.channel || meta.channel;
