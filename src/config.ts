@@ -49,6 +49,11 @@ export interface Config {
     /** Compressed logs beyond this many bytes are removed, oldest dispatch first. */
     logBytes: number;
   };
+  /** The pipeline API; optional so hand-built configs (tests, tools) need not name it. */
+  api?: {
+    /** Requests one API token may send per minute. */
+    perMinute: number;
+  };
 }
 
 const MANIFEST_HINT =
@@ -114,6 +119,11 @@ const envSchema = z.object({
     .min(4096, 'must be at least 4096')
     .max(64 * 1024 * 1024, 'must be at most 67108864 (64 MiB)')
     .default(1024 * 1024),
+  JOBBOT_API_RATE_PER_MINUTE: z.coerce
+    .number({ error: 'must be a number of requests' })
+    .int('must be a whole number of requests')
+    .min(1, 'must be at least 1')
+    .default(60),
   JOBBOT_LOG_RETENTION_DAYS: z.coerce
     .number({ error: 'must be a number of days' })
     .int('must be a whole number of days')
@@ -204,6 +214,7 @@ export function loadConfig(options: LoadOptions = {}): Config {
     logLevel: e.LOG_LEVEL,
     dispatch: { logCapBytes: e.JOBBOT_LOG_CAP_BYTES, keepFailedJobs: e.JOBBOT_KEEP_FAILED_JOBS },
     retention: { logDays: e.JOBBOT_LOG_RETENTION_DAYS, logBytes: e.JOBBOT_LOG_RETENTION_MB * 1024 * 1024 },
+    api: { perMinute: e.JOBBOT_API_RATE_PER_MINUTE },
   };
 }
 

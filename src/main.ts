@@ -7,6 +7,8 @@ import { pathToFileURL } from 'node:url';
 import { type Config, ConfigError, loadConfig } from './config.js';
 import type { AuditTrail } from './domain/actor.js';
 import type { AuditAction } from './domain/audit.js';
+import { apiHandlers } from './http/api/handlers.js';
+import { createApi } from './http/api/router.js';
 import { createMetrics } from './http/metrics.js';
 import { createHttpServer, type Readiness } from './http/server.js';
 import { ClusterRegistry, clustersFrom, loadKubeConfig } from './kube/clusters.js';
@@ -18,6 +20,7 @@ import { AuditService } from './services/audit.js';
 import { DefinitionService } from './services/definitions.js';
 import { DispatchService } from './services/dispatches.js';
 import { LogRetention } from './services/retention.js';
+import { TokenService } from './services/tokens.js';
 import { createNotifierClient, createSlackApp, createWebClient } from './slack/app.js';
 import { AppHome } from './slack/app-home.js';
 import type { Subcommand } from './slack/commands.js';
@@ -35,6 +38,7 @@ import { definitionSubcommands } from './slack/subcommands/definitions.js';
 import { dispatchSubcommands } from './slack/subcommands/dispatches.js';
 import { helpSubcommand } from './slack/subcommands/help.js';
 import { detailsOf, historySubcommands } from './slack/subcommands/history.js';
+import { tokenSubcommand } from './slack/subcommands/tokens.js';
 import { UserDirectory } from './slack/users.js';
 import { AuditRepository } from './store/audit.js';
 import { isDatabaseOpen, openDatabase } from './store/db.js';
@@ -42,6 +46,7 @@ import { DefinitionRepository } from './store/definitions.js';
 import { DispatchRepository } from './store/dispatches.js';
 import { DraftRepository } from './store/drafts.js';
 import { OutboxRepository } from './store/outbox.js';
+import { TokenRepository } from './store/tokens.js';
 
 export interface Running {
   port: number;
@@ -106,6 +111,7 @@ export async function start(config: Config, options: StartOptions = {}): Promise
     auditTrail,
   );
   const users = new UserDirectory(web);
+  const tokens = new TokenService(new TokenRepository(db), auditTrail);
 
   const subcommands: Subcommand[] = [];
   const notes = () =>
@@ -152,6 +158,7 @@ export async function start(config: Config, options: StartOptions = {}): Promise
     ...dispatchSubcommands(dispatches, users),
     ...historySubcommands(dispatches, logDelivery),
     auditSubcommand(audit),
+    tokenSubcommand(tokens, users),
   );
   registerHistoryListeners(slack.app, {
     service: dispatches,
@@ -192,7 +199,15 @@ export async function start(config: Config, options: StartOptions = {}): Promise
       clusters: clusters.checks(),
     };
   };
-  const http = createHttpServer({ log, metrics, readiness, slackEvents: slack.requestListener });
+  const api = createApi(
+    {
+      tokens,
+      handlers: apiHandlers({ tokens, dispatches, definitions, resolveUser: (ref) => users.resolve(ref) }),
+      log: log.child({ component: 'api' }),
+    },
+    { perMinute: config.api?.perMinute ?? 60 },
+  );
+  const http = createHttpServer({ log, metrics, readiness, slackEvents: slack.requestListener, api });
 
   // Cluster checks run in the background: a slow or unreachable cluster must not delay start-up.
   void clusters.start();

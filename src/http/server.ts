@@ -1,6 +1,6 @@
 /**
  * The one HTTP server on PORT. It owns the routes that are not Slack's (health, readiness, metrics,
- * and later the pipeline API) and hands POST /slack/events to Bolt's HTTPReceiver in HTTP mode, so
+ * and the pipeline API under /api/v1/) and hands POST /slack/events to Bolt's HTTPReceiver in HTTP mode, so
  * Slack's signature check and 3-second ack handling stay Bolt's. Shutdown stops accepting, lets
  * in-flight requests finish, then cuts what is left after a grace period.
  */
@@ -27,6 +27,8 @@ export interface HttpServerDeps {
   readiness: () => Readiness;
   /** Bolt's request listener in HTTP mode; undefined in Socket Mode. */
   slackEvents: RequestListener | undefined;
+  /** The pipeline API, for every path under /api/v1/ (it answers its own errors). */
+  api?: RequestListener;
 }
 
 export interface HttpServer {
@@ -76,9 +78,9 @@ function handle(deps: HttpServerDeps, req: IncomingMessage, res: ServerResponse)
     log.debug({ method, path: pathname, status: res.statusCode, ms: Math.round(seconds * 1000) }, 'request');
   });
 
-  route === '/slack/events'
-    ? slackEvents(deps, req, res, method)
-    : ownRoute(deps, res, route, method, pathname, log);
+  if (route === '/slack/events') slackEvents(deps, req, res, method);
+  else if (route === 'api' && deps.api) deps.api(req, res);
+  else ownRoute(deps, res, route, method, pathname, log);
 }
 
 function slackEvents(deps: HttpServerDeps, req: IncomingMessage, res: ServerResponse, method: string): void {
@@ -130,6 +132,7 @@ const ROUTES = new Set(['/slack/events', '/healthz', '/readyz', '/metrics']);
 
 /** A bounded label set for metrics: never the raw path, which a client controls. */
 function routeOf(pathname: string): string {
+  if (pathname.startsWith('/api/v1/')) return 'api';
   return ROUTES.has(pathname) ? pathname : 'unknown';
 }
 

@@ -227,6 +227,8 @@ export class DispatchService {
         jobName: numbered.jobName,
         channel: numbered.channel,
         ...(request.rerunOf !== undefined ? { rerunOf: request.rerunOf } : {}),
+        // The actor's hashed fields have no room for it, so the person a pipeline acted for is a detail.
+        ...(actor.kind === 'token' && actor.onBehalfOf ? { onBehalfOf: actor.onBehalfOf } : {}),
         overrides: auditChanges(definition.template, template),
       },
     );

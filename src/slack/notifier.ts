@@ -152,26 +152,36 @@ export class SlackNotifier {
         const channel = dispatch.channel ?? dispatch.actor.id;
         try {
           const res = await this.client.chat.postMessage({ channel, ...content, unfurl_links: false });
-          this.dispatches.update(dispatch.number, { messageTs: res.ts ?? null }, this.#now().toISOString());
+          // Posting to a user id opens a DM whose id differs; later updates need the DM's id.
+          if (res.channel && res.channel !== dispatch.channel)
+            this.dispatches.updateChannel(
+              dispatch.number,
+              res.channel,
+              res.ts ?? null,
+              this.#now().toISOString(),
+            );
+          else
+            this.dispatches.update(dispatch.number, { messageTs: res.ts ?? null }, this.#now().toISOString());
           return undefined;
         } catch (err) {
           const code = slackError(err);
-          if (
-            !code ||
-            !CHANNEL_ERRORS.has(code) ||
-            dispatch.actor.kind !== 'slack' ||
-            channel === dispatch.actor.id
-          )
-            throw err;
+          // A pipeline's dispatch falls back to the person it ran for, else the token's creator.
+          const person =
+            dispatch.actor.kind === 'slack'
+              ? dispatch.actor.id
+              : dispatch.actor.kind === 'token'
+                ? (dispatch.actor.onBehalfOf ?? dispatch.actor.ownerId)
+                : undefined;
+          if (!code || !CHANNEL_ERRORS.has(code) || !person || channel === person) throw err;
           // The chosen channel cannot take it: the dispatcher still learns what happens, in a DM.
           const res = await this.client.chat.postMessage({
-            channel: dispatch.actor.id,
+            channel: person,
             ...content,
             unfurl_links: false,
           });
           this.dispatches.updateChannel(
             dispatch.number,
-            res.channel ?? dispatch.actor.id,
+            res.channel ?? person,
             res.ts ?? null,
             this.#now().toISOString(),
           );

@@ -19,6 +19,21 @@ export class UserDirectory {
     return { kind: 'slack', id: userId, name: await this.displayName(userId, fallbackName) };
   }
 
+  /** A user id for a user id or e-mail address (the pipeline API's onBehalfOf); undefined if unknown. */
+  async resolve(ref: string): Promise<string | undefined> {
+    try {
+      if (ref.includes('@')) {
+        const { user } = await this.client.users.lookupByEmail({ email: ref });
+        return user?.id && !user.deleted ? user.id : undefined;
+      }
+      if (!/^[UW][A-Z0-9]{2,}$/.test(ref)) return undefined;
+      const { user } = await this.client.users.info({ user: ref });
+      return user?.id && !user.deleted ? user.id : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
   async displayName(userId: string, fallbackName: string | undefined): Promise<string> {
     const hit = this.#cache.get(userId);
     if (hit && this.now() - hit.at < TTL_MS) return hit.name;

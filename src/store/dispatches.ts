@@ -84,7 +84,14 @@ function dispatchFrom(row: Row): DispatchRecord {
     jobName: String(row.job_name),
     spec: json(row.spec) ?? {},
     overrides: json(row.overrides) ?? {},
-    actor: { kind: row.actor_kind, id: String(row.actor_id), name: String(row.actor_name) } as Actor,
+    actor: {
+      kind: row.actor_kind,
+      id: String(row.actor_id),
+      name: String(row.actor_name),
+      // Schema 6: a token's owner and the user a pipeline acted for, kept for attribution.
+      ...(row.actor_owner ? { ownerId: String(row.actor_owner) } : {}),
+      ...(row.actor_on_behalf_of ? { onBehalfOf: String(row.actor_on_behalf_of) } : {}),
+    } as Actor,
     sourceChannel: (row.source_channel as string | null) ?? null,
     channel: (row.channel as string | null) ?? null,
     state: String(row.state),
@@ -147,8 +154,9 @@ export class DispatchRepository {
       const { lastInsertRowid } = this.db
         .prepare(
           `insert into dispatches (definition_id, definition_name, revision, cluster, namespace, job_name, spec,
-             overrides, actor_kind, actor_id, actor_name, source_channel, channel, state, created_at, updated_at)
-           values (?, ?, ?, ?, ?, '', '{}', ?, ?, ?, ?, ?, ?, 'pending', ?, ?)`,
+             overrides, actor_kind, actor_id, actor_name, actor_owner, actor_on_behalf_of, source_channel, channel,
+             state, created_at, updated_at)
+           values (?, ?, ?, ?, ?, '', '{}', ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)`,
         )
         .run(
           d.definitionId,
@@ -160,6 +168,8 @@ export class DispatchRepository {
           d.actor.kind,
           d.actor.id,
           d.actor.name,
+          d.actor.kind === 'token' ? (d.actor.ownerId ?? null) : null,
+          d.actor.kind === 'token' ? (d.actor.onBehalfOf ?? null) : null,
           d.sourceChannel,
           d.channel,
           at,

@@ -83,7 +83,7 @@ describe('dispatchDetailsMessage', () => {
     expect(validateMessageBlocks(m.blocks)).toEqual([]);
     const text = allText(m.blocks);
     expect(text).toContain('*Could not start:* namespaces \\"batch\\" not found');
-    expect(text).toContain('pipeline `ci` (a token of <@U0OWNER001>) through the API');
+    expect(text).toContain('pipeline `ci` (token created by <@U0OWNER001>) through the API');
     expect(text).toContain('The Job has not been rendered yet');
     expect(text).toContain('No timeline events yet');
   });

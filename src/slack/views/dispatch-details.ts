@@ -75,12 +75,8 @@ export function bytes(n: number): string {
 }
 
 function whereFrom(d: DispatchRecord): string {
-  if (d.actor.kind === 'token') {
-    const owner = d.actor.ownerId
-      ? ` (a token of ${actorText({ kind: 'slack', id: d.actor.ownerId, name: '' })})`
-      : '';
-    return `${actorText(d.actor)}${owner} through the API`;
-  }
+  // describeActor already names the token's owner and the user it acted for.
+  if (d.actor.kind === 'token') return `${actorText(d.actor)} through the API`;
   const from = d.sourceChannel
     ? `in ${channelRef(d.sourceChannel)}`
     : 'from a direct message or the Home tab';

@@ -179,4 +179,30 @@ export const migrations: readonly Migration[] = [
     create trigger audit_log_no_delete before delete on audit_log
       begin select raise(abort, 'the audit log is append-only'); end;`,
   },
+  {
+    id: 6,
+    name: 'api_tokens',
+    // Glossary:
+    // - api token: a secret a CI pipeline sends as a Bearer token. Only its SHA-256 is stored, so a
+    //   copy of the database cannot be used to call the API; the secret is shown once, at creation.
+    // - job pattern: a glob (\`deploy-*\`) limiting which jobs the token may see and dispatch.
+    // - a label is unique among active tokens only, so a revoked token's label can be reused while the
+    //   revoked row stays for the audit trail.
+    // The dispatches columns keep a token actor's owner and the user it acted for, for attribution.
+    up: `create table api_tokens (
+      id integer primary key,
+      label text not null,
+      hash text not null unique,
+      job_pattern text not null default '*',
+      created_by_id text not null,
+      created_by_name text not null,
+      created_at text not null,
+      revoked_at text,
+      revoked_by_id text,
+      revoked_by_name text
+    ) strict;
+    create unique index api_tokens_active_label on api_tokens (label) where revoked_at is null;
+    alter table dispatches add column actor_owner text;
+    alter table dispatches add column actor_on_behalf_of text;`,
+  },
 ];

@@ -1,0 +1,206 @@
+/**
+ * What each /api/v1 endpoint does, once router.ts has authenticated the token and rate-limited it.
+ * A token sees only jobs matching its pattern, and only dispatches of those jobs (403 otherwise).
+ * Glossary: onBehalfOf — the Slack user a pipeline runs for (named in the status message); it is the
+ * token owner's claim, resolved to a user id through Slack, not a second authentication.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { DispatchStateName } from '../../domain/dispatch/index.js';
+import { isTerminal } from '../../domain/dispatch/index.js';
+import type { DispatchService } from '../../services/dispatches.js';
+import { type TokenService, tokenActor } from '../../services/tokens.js';
+import type { DefinitionRecord } from '../../store/definitions.js';
+import type { DispatchRecord } from '../../store/dispatches.js';
+import type { TokenRecord } from '../../store/tokens.js';
+import { sendJson } from '../server.js';
+import { DispatchBody, type DispatchOut, type JobOut } from './schemas.js';
+
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly headers: Record<string, string> = {},
+    readonly fields?: string[],
+  ) {
+    super(message);
+  }
+}
+
+export interface HandlerContext {
+  req: IncomingMessage;
+  res: ServerResponse;
+  url: URL;
+  token: TokenRecord;
+  body(): Promise<unknown>;
+}
+
+export interface ApiHandlerDeps {
+  tokens: Pick<TokenService, 'allows'>;
+  dispatches: Pick<DispatchService, 'plan' | 'dispatch' | 'get' | 'cancel' | 'logs'>;
+  definitions: { list(page: { offset: number; limit: number }): { items: DefinitionRecord[] } };
+  /** A Slack user id for a user id or e-mail address; undefined when Slack knows no such user. */
+  resolveUser(ref: string): Promise<string | undefined>;
+  /** How often a waiting request looks at its dispatch (default 250 ms). */
+  pollMs?: number;
+}
+
+const CHUNK = 16 * 1024;
+
+export type ApiHandlers = ReturnType<typeof apiHandlers>;
+
+export function apiHandlers(deps: ApiHandlerDeps) {
+  const allowed = (token: TokenRecord, name: string) => {
+    if (!deps.tokens.allows(token, name))
+      throw new HttpError(403, 'forbidden', `This token may not use the job \`${name}\`.`);
+  };
+  const visibleDispatch = (token: TokenRecord, n: number) => {
+    const d = deps.dispatches.get(n);
+    allowed(token, d.definitionName);
+    return d;
+  };
+
+  return {
+    async listJobs({ res, token }: HandlerContext): Promise<void> {
+      const { items } = deps.definitions.list({ offset: 0, limit: 1000 });
+      const jobs = items.filter((d) => deps.tokens.allows(token, d.name)).map(jobOut);
+      sendJson(res, 200, { jobs });
+    },
+
+    async getJob({ res, token }: HandlerContext, name: string): Promise<void> {
+      allowed(token, name);
+      sendJson(res, 200, jobOut(deps.dispatches.plan({ name }).definition));
+    },
+
+    async dispatch(ctx: HandlerContext, name: string): Promise<void> {
+      allowed(ctx.token, name);
+      const parsed = DispatchBody.safeParse(await ctx.body());
+      if (!parsed.success)
+        throw new HttpError(
+          400,
+          'invalid_request',
+          'The request body does not match the schema (see /api/v1/openapi.json).',
+          {},
+          parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`),
+        );
+      const body = parsed.data;
+      const words = Object.entries(body.overrides ?? {}).map(([k, v]) => `${k}=${v}`);
+      // Checked before anything else happens, so a bad override never resolves users or records anything.
+      deps.dispatches.plan({ name, words });
+      let onBehalfOf: string | undefined;
+      if (body.onBehalfOf) {
+        onBehalfOf = await deps.resolveUser(body.onBehalfOf);
+        if (!onBehalfOf)
+          throw new HttpError(
+            422,
+            'unknown_user',
+            `Slack knows no user ${JSON.stringify(body.onBehalfOf)}.`,
+            {},
+            ['onBehalfOf: no such Slack user'],
+          );
+      }
+      const channel = body.channel ?? onBehalfOf ?? ctx.token.createdBy.id;
+      let d = deps.dispatches.dispatch(
+        { name, words, channel, sourceChannel: null },
+        tokenActor(ctx.token, onBehalfOf),
+      );
+      if (body.wait) d = await waitFor(deps, ctx, d.number, body.wait * 1000);
+      sendJson(ctx.res, 201, dispatchOut(d), { location: `/api/v1/dispatches/${d.number}` });
+    },
+
+    async getDispatch({ res, token }: HandlerContext, n: number): Promise<void> {
+      sendJson(res, 200, dispatchOut(visibleDispatch(token, n)));
+    },
+
+    async cancel({ res, token }: HandlerContext, n: number): Promise<void> {
+      visibleDispatch(token, n);
+      sendJson(res, 202, dispatchOut(await deps.dispatches.cancel(n, tokenActor(token))));
+    },
+
+    async logs({ res, token, url }: HandlerContext, n: number): Promise<void> {
+      const d = visibleDispatch(token, n);
+      const container = url.searchParams.get('container');
+      const logs = deps.dispatches.logs(n).filter((l) => !container || l.container === container);
+      if (container && logs.length === 0)
+        throw new HttpError(
+          404,
+          'container_not_found',
+          `Dispatch #${n} has no logs for container ${container}.`,
+        );
+      res.writeHead(200, {
+        'content-type': 'text/plain; charset=utf-8',
+        'cache-control': 'no-store',
+        'x-jobbot-status': d.state,
+      });
+      const several = new Set(logs.map((l) => `${l.pod}/${l.container}`)).size > 1;
+      for (const log of logs) {
+        if (several)
+          await write(res, `==> ${log.pod}/${log.container}${log.previous ? ' (previous)' : ''} <==\n`);
+        for (let i = 0; i < log.text.length; i += CHUNK) await write(res, log.text.slice(i, i + CHUNK));
+        if (several && !log.text.endsWith('\n')) await write(res, '\n');
+      }
+      res.end();
+    },
+  };
+}
+
+/** Resolves once the dispatch finished, the wait ran out, or the client went away. */
+async function waitFor(
+  deps: ApiHandlerDeps,
+  ctx: HandlerContext,
+  n: number,
+  ms: number,
+): Promise<DispatchRecord> {
+  const deadline = Date.now() + ms;
+  let gone = false;
+  ctx.res.once('close', () => {
+    gone = true;
+  });
+  for (;;) {
+    const d = deps.dispatches.get(n);
+    if (isTerminal(d.state as DispatchStateName) || gone || Date.now() >= deadline) return d;
+    await new Promise((r) => setTimeout(r, Math.min(deps.pollMs ?? 250, Math.max(1, deadline - Date.now()))));
+  }
+}
+
+/** Respects back-pressure, so a large log never sits in memory twice. */
+function write(res: ServerResponse, text: string): Promise<void> {
+  if (res.write(text)) return Promise.resolve();
+  return new Promise((r) => {
+    const done = () => {
+      res.off('drain', done).off('close', done);
+      r();
+    };
+    res.once('drain', done).once('close', done);
+  });
+}
+
+function jobOut(d: DefinitionRecord): JobOut {
+  return {
+    name: d.name,
+    description: d.description,
+    cluster: d.cluster,
+    namespace: d.namespace,
+    revision: d.revision,
+    links: { dispatches: `/api/v1/jobs/${encodeURIComponent(d.name)}/dispatches` },
+  };
+}
+
+export function dispatchOut(d: DispatchRecord): DispatchOut {
+  const self = `/api/v1/dispatches/${d.number}`;
+  return {
+    number: d.number,
+    status: d.state,
+    finished: isTerminal(d.state as DispatchStateName),
+    definition: d.definitionName,
+    job: d.jobName,
+    cluster: d.cluster,
+    namespace: d.namespace,
+    verdict: d.verdict,
+    error: d.error,
+    createdAt: d.createdAt,
+    startedAt: d.startedAt,
+    finishedAt: d.finishedAt,
+    links: { self, logs: `${self}/logs`, cancel: `${self}/cancel` },
+  };
+}
