@@ -4,6 +4,7 @@
  * tests start, so they test the real wiring. Shutdown runs the other way round.
  */
 import { pathToFileURL } from 'node:url';
+import { composePipelines } from './compose-pipelines.js';
 import { type Config, ConfigError, loadConfig } from './config.js';
 import type { AuditTrail } from './domain/actor.js';
 import type { AuditAction } from './domain/audit.js';
@@ -33,6 +34,7 @@ import { registerSlashCommand } from './slack/listeners/slash-command.js';
 import { registerYamlShortcut } from './slack/listeners/yaml-shortcut.js';
 import { LogDelivery } from './slack/log-delivery.js';
 import { SlackNotifier } from './slack/notifier.js';
+import { PipelineAwareNotifications } from './slack/pipeline-notifications.js';
 import { auditSubcommand } from './slack/subcommands/audit.js';
 import { definitionSubcommands } from './slack/subcommands/definitions.js';
 import { dispatchSubcommands } from './slack/subcommands/dispatches.js';
@@ -127,15 +129,20 @@ export async function start(config: Config, options: StartOptions = {}): Promise
     createNotifierClient(config, log),
     log.child({ component: 'notifier' }),
   );
-  const dispatches = new DispatchService(
-    definitions,
-    dispatchStore,
-    new KubeDispatchAdapter(kube, watcher),
+  // A pipeline's dispatches tell their story in the run's thread, not in threads of their own.
+  const dispatchNotifications = new PipelineAwareNotifications(
     new SlackDispatchNotifications(
       outbox,
       () => notifier.wake(),
       () => home.dispatchChanged(),
     ),
+    log.child({ component: 'pipelines' }),
+  );
+  const dispatches = new DispatchService(
+    definitions,
+    dispatchStore,
+    new KubeDispatchAdapter(kube, watcher),
+    dispatchNotifications,
     log.child({ component: 'dispatch' }),
     config.dispatch,
     auditTrail,
@@ -152,6 +159,10 @@ export async function start(config: Config, options: StartOptions = {}): Promise
   );
   const retention = new LogRetention(dispatchStore, config.retention, log.child({ component: 'retention' }));
 
+  const pipelines = composePipelines(
+    { db, log, config, audit: auditTrail, app: slack.app },
+    { dispatches, hook: dispatchNotifications, users, tokens },
+  );
   subcommands.push(
     helpSubcommand(() => subcommands, notes),
     ...definitionSubcommands(definitions, (n, command) => detailsOf(dispatches, n, command)),
@@ -159,6 +170,7 @@ export async function start(config: Config, options: StartOptions = {}): Promise
     ...historySubcommands(dispatches, logDelivery),
     auditSubcommand(audit),
     tokenSubcommand(tokens, users),
+    pipelines.subcommand,
   );
   registerHistoryListeners(slack.app, {
     service: dispatches,
@@ -206,6 +218,7 @@ export async function start(config: Config, options: StartOptions = {}): Promise
       log: log.child({ component: 'api' }),
     },
     { perMinute: config.api?.perMinute ?? 60 },
+    pipelines.routes,
   );
   const http = createHttpServer({ log, metrics, readiness, slackEvents: slack.requestListener, api });
 
@@ -214,6 +227,7 @@ export async function start(config: Config, options: StartOptions = {}): Promise
   const port = await http.listen(config.port);
   await slack.start();
   dispatches.resume();
+  pipelines.start();
   notifier.wake();
   retention.start();
   log.info({ port, mode: slack.mode, clusters: clusters.names(), command: config.command }, 'Jobbot started');
@@ -229,6 +243,7 @@ export async function start(config: Config, options: StartOptions = {}): Promise
       home.stop();
       await Promise.race([dispatches.idle(), new Promise((r) => setTimeout(r, 10_000).unref())]);
       await notifier.stop();
+      await pipelines.stop();
       identity.stop();
       clusters.stop();
       db.close();

@@ -25,10 +25,22 @@ export const AUDIT_ACTIONS = [
   'settings.changed',
   'approval.granted',
   'approval.rejected',
+  'pipeline.created',
+  'pipeline.updated',
+  'pipeline.run',
+  'pipeline.cancelled',
+  'pipeline.finished',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
-export type AuditTargetKind = 'definition' | 'dispatch' | 'token' | 'settings' | 'approval';
+export type AuditTargetKind =
+  | 'definition'
+  | 'dispatch'
+  | 'token'
+  | 'settings'
+  | 'approval'
+  | 'pipeline'
+  | 'pipeline-run';
 
 export function auditTarget(kind: AuditTargetKind, key: string | number): string {
   return `${kind}:${key}`;

@@ -13,6 +13,10 @@ export type ErrorCode =
   | 'dispatch_not_cancellable'
   | 'invalid_overrides'
   | 'definition_changed'
+  | 'pipeline_not_found'
+  | 'pipeline_run_not_found'
+  | 'pipeline_not_cancellable'
+  | 'invalid_pipeline'
   | 'internal_error';
 
 export class JobbotError extends Error {

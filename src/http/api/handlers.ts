@@ -13,6 +13,7 @@ import type { DefinitionRecord } from '../../store/definitions.js';
 import type { DispatchRecord } from '../../store/dispatches.js';
 import type { TokenRecord } from '../../store/tokens.js';
 import { sendJson } from '../server.js';
+import { type JobsPutDeps, putJob } from './jobs-put.js';
 import { DispatchBody, type DispatchOut, type JobOut } from './schemas.js';
 
 export class HttpError extends Error {
@@ -38,7 +39,9 @@ export interface HandlerContext {
 export interface ApiHandlerDeps {
   tokens: Pick<TokenService, 'allows'>;
   dispatches: Pick<DispatchService, 'plan' | 'dispatch' | 'get' | 'cancel' | 'logs'>;
-  definitions: { list(page: { offset: number; limit: number }): { items: DefinitionRecord[] } };
+  definitions: {
+    list(page: { offset: number; limit: number }): { items: DefinitionRecord[] };
+  } & JobsPutDeps['definitions'];
   /** A Slack user id for a user id or e-mail address; undefined when Slack knows no such user. */
   resolveUser(ref: string): Promise<string | undefined>;
   /** How often a waiting request looks at its dispatch (default 250 ms). */
@@ -116,6 +119,8 @@ export function apiHandlers(deps: ApiHandlerDeps) {
       visibleDispatch(token, n);
       sendJson(res, 202, dispatchOut(await deps.dispatches.cancel(n, tokenActor(token))));
     },
+
+    putJob: putJob(deps),
 
     async logs({ res, token, url }: HandlerContext, n: number): Promise<void> {
       const d = visibleDispatch(token, n);

@@ -22,7 +22,7 @@ export interface ApiOptions {
 }
 
 type Route = {
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'PUT';
   pattern: RegExp;
   run: (ctx: HandlerContext, params: string[]) => Promise<void>;
 };
@@ -38,12 +38,15 @@ const STATUS: Record<string, number> = {
 export function createApi(
   deps: { tokens: Pick<TokenService, 'authenticate'>; handlers: ApiHandlers; log: Logger },
   options: ApiOptions = {},
+  /** Routes owned by other features (pipeline runs: pipelines.ts). */
+  extraRoutes: Route[] = [],
 ): RequestListener {
   const limiter = new RateLimiter(options.perMinute ?? 60);
   const h = deps.handlers;
   const routes: Route[] = [
     { method: 'GET', pattern: /^\/api\/v1\/jobs$/, run: (c) => h.listJobs(c) },
     { method: 'GET', pattern: /^\/api\/v1\/jobs\/([^/]+)$/, run: (c, [n]) => h.getJob(c, n!) },
+    { method: 'PUT', pattern: /^\/api\/v1\/jobs\/([^/]+)$/, run: (c, [n]) => h.putJob(c, n!) },
     { method: 'POST', pattern: /^\/api\/v1\/jobs\/([^/]+)\/dispatches$/, run: (c, [n]) => h.dispatch(c, n!) },
     { method: 'GET', pattern: /^\/api\/v1\/dispatches\/(\d{1,15})$/, run: (c, [n]) => h.getDispatch(c, +n!) },
     {
@@ -53,6 +56,7 @@ export function createApi(
     },
     { method: 'GET', pattern: /^\/api\/v1\/dispatches\/(\d{1,15})\/logs$/, run: (c, [n]) => h.logs(c, +n!) },
   ];
+  routes.push(...extraRoutes);
 
   return (req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');

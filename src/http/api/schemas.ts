@@ -71,6 +71,30 @@ export type JobOut = z.infer<typeof JobOut>;
 
 export const JobList = z.object({ jobs: z.array(JobOut) });
 
+export const JobPutBody = z
+  .object({
+    cluster: z.string().min(1).max(200).describe('The cluster the job runs on (as in JOBBOT_CONFIG).'),
+    namespace: z.string().min(1).max(253),
+    description: z.string().max(1000).optional().describe('Default: the current description, or empty.'),
+    yaml: z.string().optional().describe('The batch/v1 Job as YAML text; metadata.name must be {name}.'),
+    job: z
+      .record(z.string(), z.unknown())
+      .optional()
+      .describe('The batch/v1 Job as a JSON object, instead of yaml.'),
+  })
+  .strict()
+  .refine((b) => (b.yaml === undefined) !== (b.job === undefined), {
+    message: 'give exactly one of yaml and job',
+    path: ['yaml'],
+  });
+export type JobPutBody = z.infer<typeof JobPutBody>;
+
+export const JobPutOut = JobOut.extend({
+  created: z.boolean(),
+  changed: z.boolean().describe('false when the definition was already exactly this (no new revision).'),
+});
+export type JobPutOut = z.infer<typeof JobPutOut>;
+
 const json = (schema: z.ZodType) => ({ 'application/json': { schema: z.toJSONSchema(schema) } });
 const errors = (...codes: number[]) =>
   Object.fromEntries(codes.map((c) => [String(c), { description: 'Error', content: json(ErrorBody) }]));
@@ -97,6 +121,39 @@ export function openApiDocument(): Record<string, unknown> {
         get: {
           parameters: [name],
           responses: { 200: { description: 'OK', content: json(JobOut) }, ...errors(401, 403, 404, 429) },
+        },
+        put: {
+          summary: 'Create the job (201) or save a new revision (200); YAML or JSON body (GitOps)',
+          parameters: [
+            name,
+            {
+              name: 'cluster',
+              in: 'query',
+              description: 'Required with a YAML body',
+              schema: { type: 'string' },
+            },
+            {
+              name: 'namespace',
+              in: 'query',
+              description: 'Required with a YAML body',
+              schema: { type: 'string' },
+            },
+            { name: 'description', in: 'query', schema: { type: 'string' } },
+          ],
+          requestBody: {
+            required: true,
+            content: {
+              ...json(JobPutBody),
+              'application/yaml': { schema: { type: 'string', description: 'A batch/v1 Job' } },
+              'text/yaml': { schema: { type: 'string' } },
+              'application/x-yaml': { schema: { type: 'string' } },
+            },
+          },
+          responses: {
+            200: { description: 'Saved a new revision, or unchanged', content: json(JobPutOut) },
+            201: { description: 'Created', content: json(JobPutOut) },
+            ...errors(400, 401, 403, 409, 413, 415, 422, 429),
+          },
         },
       },
       '/api/v1/jobs/{name}/dispatches': {

@@ -205,4 +205,62 @@ export const migrations: readonly Migration[] = [
     alter table dispatches add column actor_owner text;
     alter table dispatches add column actor_on_behalf_of text;`,
   },
+  {
+    id: 7,
+    name: 'pipelines',
+    // Glossary:
+    // - pipeline: a named list of stages, each naming jobs that run in parallel (`stages` is JSON).
+    // - pipeline run: one run of a pipeline, with its own copy of the stages as they were when it
+    //   started; `stage` is the index of the stage running (or last run).
+    // - pipeline dispatch: which dispatch runs which job of which stage of a run; written in the same
+    //   call that records the dispatch, so after a restart a run knows what it already started.
+    // - pipeline outbox: the run's Slack thread (status message, replies), delivered like the
+    //   dispatch outbox but keyed by run, since a run's messages belong to no single dispatch.
+    up: `create table pipelines (
+      id integer primary key,
+      name text not null unique,
+      stages text not null check (json_valid(stages)),
+      yaml text not null,
+      revision integer not null,
+      created_at text not null,
+      updated_at text not null,
+      updated_by_id text not null,
+      updated_by_name text not null
+    ) strict;
+    create table pipeline_runs (
+      id integer primary key,
+      pipeline_id integer not null references pipelines (id),
+      pipeline_name text not null,
+      revision integer not null,
+      stages text not null check (json_valid(stages)),
+      stage integer not null default 0,
+      state text not null,
+      actor text not null check (json_valid(actor)),
+      channel text,
+      message_ts text,
+      verdict text,
+      created_at text not null,
+      finished_at text
+    ) strict;
+    create index pipeline_runs_unfinished on pipeline_runs (id) where state = 'running';
+    create table pipeline_dispatches (
+      dispatch_number integer primary key references dispatches (number),
+      run_id integer not null references pipeline_runs (id),
+      stage integer not null,
+      job integer not null,
+      unique (run_id, stage, job)
+    ) strict;
+    create table pipeline_outbox (
+      id integer primary key,
+      run_id integer not null references pipeline_runs (id),
+      kind text not null,
+      payload text not null check (json_valid(payload)),
+      created_at text not null,
+      attempts integer not null default 0,
+      next_attempt_at text not null,
+      delivered_at text,
+      last_error text
+    ) strict;
+    create index pipeline_outbox_pending on pipeline_outbox (run_id, id) where delivered_at is null;`,
+  },
 ];

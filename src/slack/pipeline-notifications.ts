@@ -1,0 +1,235 @@
+/**
+ * A pipeline run's Slack thread. Glossary:
+ * - PipelineAwareNotifications: wraps the dispatch notifications; a dispatch a run started posts no
+ *   status message or thread of its own (the run's thread tells its story), and its finishing is
+ *   handed to the pipelines so the run moves on.
+ * - SlackPipelineNotifications: renders each run event now and queues it in the run's outbox.
+ * - PipelineNotifier: delivers that outbox in order per run, retrying what Slack may yet accept.
+ */
+
+import type { webApi } from '@slack/bolt';
+import type { TimelineEvent } from '../domain/dispatch/index.js';
+import type { Logger } from '../logger.js';
+import type { DispatchNotifications } from '../services/dispatches.js';
+import type { PipelineNotifications, RunView } from '../services/pipelines.js';
+import type { DispatchRecord, StoredLog } from '../store/dispatches.js';
+import type { PipelineOutboxEntry, PipelineRepository } from '../store/pipelines.js';
+import { jobFinishedReply, runStatusMessage, runVerdictReply, stageStartedReply } from './views/pipeline.js';
+
+/** What the wrapper needs from the pipelines; set after both services exist (they need each other). */
+export interface DispatchPipelineListener {
+  claims(d: DispatchRecord): boolean;
+  dispatchChanged(d: DispatchRecord): void;
+  dispatchFinished(d: DispatchRecord): void;
+}
+
+export class PipelineAwareNotifications implements DispatchNotifications {
+  listener: DispatchPipelineListener | undefined;
+
+  constructor(
+    private readonly inner: DispatchNotifications,
+    private readonly log: Logger,
+  ) {}
+
+  created(d: DispatchRecord): void {
+    if (!this.listener?.claims(d)) this.inner.created(d);
+  }
+
+  changed(d: DispatchRecord): void {
+    if (this.listener?.claims(d)) this.guard(d, () => this.listener?.dispatchChanged(d));
+    else this.inner.changed(d);
+  }
+
+  timeline(d: DispatchRecord, events: TimelineEvent[]): void {
+    if (!this.listener?.claims(d)) this.inner.timeline(d, events);
+  }
+
+  finished(d: DispatchRecord, logs: StoredLog[]): void {
+    if (this.listener?.claims(d)) this.guard(d, () => this.listener?.dispatchFinished(d));
+    else this.inner.finished(d, logs);
+  }
+
+  /** A pipeline bug must not break the dispatch that reported it; resume() retries the run later. */
+  private guard(d: DispatchRecord, work: () => void): void {
+    try {
+      work();
+    } catch (err) {
+      this.log.error({ err, dispatch: d.number }, 'moving a pipeline run on failed');
+    }
+  }
+}
+
+export class SlackPipelineNotifications implements PipelineNotifications {
+  constructor(
+    private readonly store: PipelineRepository,
+    private readonly wake: () => void,
+    /** The slash command, for the hints in messages. */
+    private readonly command: string,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  started(v: RunView): void {
+    this.store.enqueue(v.run.id, 'post', runStatusMessage(v, this.command), this.at());
+    this.wake();
+  }
+
+  changed(v: RunView): void {
+    this.store.enqueue(v.run.id, 'update', runStatusMessage(v, this.command), this.at());
+    this.wake();
+  }
+
+  stageStarted(v: RunView, stage: number): void {
+    this.store.enqueue(v.run.id, 'update', runStatusMessage(v, this.command), this.at());
+    this.store.enqueue(v.run.id, 'reply', stageStartedReply(v, stage), this.at());
+    this.wake();
+  }
+
+  jobFinished(v: RunView, d: DispatchRecord): void {
+    this.store.enqueue(v.run.id, 'update', runStatusMessage(v, this.command), this.at());
+    this.store.enqueue(v.run.id, 'reply', jobFinishedReply(d), this.at());
+    this.wake();
+  }
+
+  finished(v: RunView): void {
+    this.store.enqueue(v.run.id, 'update', runStatusMessage(v, this.command), this.at());
+    this.store.enqueue(v.run.id, 'reply', runVerdictReply(v), this.at());
+    this.wake();
+  }
+
+  private at(): string {
+    return this.now().toISOString();
+  }
+}
+
+const CHANNEL_ERRORS = new Set(['channel_not_found', 'not_in_channel', 'is_archived', 'restricted_action']);
+const TRANSIENT = new Set([
+  'internal_error',
+  'fatal_error',
+  'service_unavailable',
+  'request_timeout',
+  'ratelimited',
+]);
+
+export class PipelineNotifier {
+  #running: Promise<void> | undefined;
+  #again = false;
+  #stopped = false;
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly store: PipelineRepository,
+    private readonly client: webApi.WebClient,
+    private readonly log: Logger,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  wake(): void {
+    if (this.#stopped) return;
+    if (this.#running) {
+      this.#again = true;
+      return;
+    }
+    this.#running = this.drain().finally(() => {
+      this.#running = undefined;
+      if (this.#again) {
+        this.#again = false;
+        this.wake();
+      }
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    clearTimeout(this.#timer);
+    await this.#running;
+  }
+
+  private async drain(): Promise<void> {
+    for (;;) {
+      if (this.#stopped) return;
+      const now = this.now().getTime();
+      const heads = this.store.heads(50);
+      const due = heads.filter((e) => Date.parse(e.nextAttemptAt) <= now);
+      if (due.length === 0) {
+        const next = Math.min(...heads.map((e) => Date.parse(e.nextAttemptAt)));
+        if (Number.isFinite(next)) {
+          clearTimeout(this.#timer);
+          this.#timer = setTimeout(() => this.wake(), Math.max(10, next - now)).unref();
+        }
+        return;
+      }
+      for (const entry of due) await this.deliver(entry);
+    }
+  }
+
+  private async deliver(entry: PipelineOutboxEntry): Promise<void> {
+    const at = () => this.now().toISOString();
+    try {
+      this.store.delivered(entry.id, at(), (await this.send(entry)) ?? null);
+    } catch (err) {
+      const e = err as { data?: { error?: string }; retryAfter?: number; message?: string };
+      const code = e.data?.error;
+      if (code && !TRANSIENT.has(code)) {
+        this.log.error({ run: entry.runId, reason: code }, 'Slack refused a pipeline message; skipping it');
+        this.store.delivered(entry.id, at(), `not delivered: ${code}`);
+        return;
+      }
+      const delay = e.retryAfter
+        ? e.retryAfter * 1000
+        : Math.min(60_000, 1000 * 2 ** Math.min(entry.attempts, 6));
+      this.store.retryLater(
+        entry.id,
+        new Date(this.now().getTime() + delay).toISOString(),
+        code ?? String(e.message),
+      );
+    }
+  }
+
+  private async send(entry: PipelineOutboxEntry): Promise<string | undefined> {
+    const run = this.store.run(entry.runId);
+    if (!run) return 'run gone';
+    const content = {
+      text: entry.payload.text,
+      ...(entry.payload.blocks ? { blocks: entry.payload.blocks as never } : {}),
+    };
+    const fallback = run.actor.kind === 'slack' ? run.actor.id : undefined;
+    const channel = run.channel ?? fallback;
+    if (!channel) return 'no channel';
+    switch (entry.kind) {
+      case 'post': {
+        // A run started through the API may name a channel Jobbot is not in: its runner gets a DM.
+        const person =
+          run.actor.kind === 'slack'
+            ? run.actor.id
+            : run.actor.kind === 'token'
+              ? (run.actor.onBehalfOf ?? run.actor.ownerId)
+              : undefined;
+        let res: { channel?: string; ts?: string };
+        let note: string | undefined;
+        try {
+          res = await this.client.chat.postMessage({ channel, ...content, unfurl_links: false });
+        } catch (err) {
+          const code = (err as { data?: { error?: string } }).data?.error;
+          if (!code || !CHANNEL_ERRORS.has(code) || !person || person === channel) throw err;
+          res = await this.client.chat.postMessage({ channel: person, ...content, unfurl_links: false });
+          note = `posted to the runner instead: ${code} in ${channel}`;
+        }
+        // Posting to a user id opens a DM whose id differs; updates and replies need the DM's id.
+        this.store.updateRun(run.id, { channel: res.channel ?? channel, messageTs: res.ts ?? null });
+        return note;
+      }
+      case 'update':
+        if (!run.messageTs) return 'no status message to update';
+        await this.client.chat.update({ channel, ts: run.messageTs, ...content });
+        return undefined;
+      case 'reply':
+        await this.client.chat.postMessage({
+          channel,
+          ...(run.messageTs ? { thread_ts: run.messageTs } : {}),
+          ...content,
+          unfurl_links: false,
+        });
+        return undefined;
+    }
+  }
+}

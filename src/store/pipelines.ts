@@ -1,0 +1,253 @@
+/**
+ * Pipelines, their runs, which dispatch ran which job of a run, and each run's Slack outbox (see
+ * migration 7 for the glossary). A run's outbox is delivered in id order, so its thread reads in
+ * order; a pending update of the status message is overwritten rather than queued twice.
+ */
+import type { Actor } from '../domain/actor.js';
+import type { PipelineStage } from '../domain/pipeline.js';
+import type { Db } from './db.js';
+
+export interface PipelineRecord {
+  id: number;
+  name: string;
+  stages: PipelineStage[];
+  yaml: string;
+  revision: number;
+  createdAt: string;
+  updatedAt: string;
+  updatedBy: { id: string; name: string };
+}
+
+export type RunState = 'running' | 'succeeded' | 'failed' | 'cancelled';
+
+export interface RunRecord {
+  id: number;
+  pipelineId: number;
+  pipelineName: string;
+  revision: number;
+  stages: PipelineStage[];
+  stage: number;
+  state: RunState;
+  actor: Actor;
+  channel: string | null;
+  messageTs: string | null;
+  verdict: string | null;
+  createdAt: string;
+  finishedAt: string | null;
+}
+
+export interface RunDispatch {
+  dispatchNumber: number;
+  stage: number;
+  job: number;
+}
+
+export type PipelineOutboxKind = 'post' | 'update' | 'reply';
+
+export interface PipelineOutboxEntry {
+  id: number;
+  runId: number;
+  kind: PipelineOutboxKind;
+  payload: { text: string; blocks?: unknown[] };
+  attempts: number;
+  nextAttemptAt: string;
+}
+
+type Row = Record<string, unknown>;
+
+function pipelineFrom(r: Row): PipelineRecord {
+  return {
+    id: Number(r.id),
+    name: String(r.name),
+    stages: JSON.parse(String(r.stages)) as PipelineStage[],
+    yaml: String(r.yaml),
+    revision: Number(r.revision),
+    createdAt: String(r.created_at),
+    updatedAt: String(r.updated_at),
+    updatedBy: { id: String(r.updated_by_id), name: String(r.updated_by_name) },
+  };
+}
+
+function runFrom(r: Row): RunRecord {
+  return {
+    id: Number(r.id),
+    pipelineId: Number(r.pipeline_id),
+    pipelineName: String(r.pipeline_name),
+    revision: Number(r.revision),
+    stages: JSON.parse(String(r.stages)) as PipelineStage[],
+    stage: Number(r.stage),
+    state: r.state as RunState,
+    actor: JSON.parse(String(r.actor)) as Actor,
+    channel: (r.channel as string | null) ?? null,
+    messageTs: (r.message_ts as string | null) ?? null,
+    verdict: (r.verdict as string | null) ?? null,
+    createdAt: String(r.created_at),
+    finishedAt: (r.finished_at as string | null) ?? null,
+  };
+}
+
+export class PipelineRepository {
+  constructor(private readonly db: Db) {}
+
+  /** Creates the pipeline, or saves a new revision of it; returns it and whether it is new. */
+  save(
+    p: { name: string; stages: PipelineStage[]; yaml: string },
+    actor: Actor,
+    at: string,
+  ): { pipeline: PipelineRecord; created: boolean } {
+    return this.db.transaction(() => {
+      const existing = this.get(p.name);
+      if (existing) {
+        this.db
+          .prepare(
+            `update pipelines set stages = ?, yaml = ?, revision = revision + 1, updated_at = ?,
+             updated_by_id = ?, updated_by_name = ? where id = ?`,
+          )
+          .run(JSON.stringify(p.stages), p.yaml, at, actor.id, actor.name, existing.id);
+      } else {
+        this.db
+          .prepare(
+            `insert into pipelines (name, stages, yaml, revision, created_at, updated_at, updated_by_id, updated_by_name)
+             values (?, ?, ?, 1, ?, ?, ?, ?)`,
+          )
+          .run(p.name, JSON.stringify(p.stages), p.yaml, at, at, actor.id, actor.name);
+      }
+      return { pipeline: this.get(p.name)!, created: !existing };
+    })();
+  }
+
+  get(name: string): PipelineRecord | undefined {
+    const r = this.db.prepare('select * from pipelines where name = ?').get(name) as Row | undefined;
+    return r ? pipelineFrom(r) : undefined;
+  }
+
+  list(): PipelineRecord[] {
+    return (this.db.prepare('select * from pipelines order by name').all() as Row[]).map(pipelineFrom);
+  }
+
+  createRun(p: PipelineRecord, actor: Actor, channel: string | null, at: string): RunRecord {
+    const { lastInsertRowid } = this.db
+      .prepare(
+        `insert into pipeline_runs (pipeline_id, pipeline_name, revision, stages, state, actor, channel, created_at)
+         values (?, ?, ?, ?, 'running', ?, ?, ?)`,
+      )
+      .run(p.id, p.name, p.revision, JSON.stringify(p.stages), JSON.stringify(actor), channel, at);
+    return this.run(Number(lastInsertRowid))!;
+  }
+
+  run(id: number): RunRecord | undefined {
+    const r = this.db.prepare('select * from pipeline_runs where id = ?').get(id) as Row | undefined;
+    return r ? runFrom(r) : undefined;
+  }
+
+  unfinishedRuns(): RunRecord[] {
+    return (
+      this.db.prepare(`select * from pipeline_runs where state = 'running' order by id`).all() as Row[]
+    ).map(runFrom);
+  }
+
+  updateRun(
+    id: number,
+    change: Partial<Pick<RunRecord, 'stage' | 'state' | 'verdict' | 'finishedAt' | 'messageTs' | 'channel'>>,
+  ): RunRecord {
+    const columns: Record<string, string> = {
+      stage: 'stage',
+      state: 'state',
+      verdict: 'verdict',
+      finishedAt: 'finished_at',
+      messageTs: 'message_ts',
+      channel: 'channel',
+    };
+    const entries = Object.entries(change).filter(([k]) => k in columns);
+    if (entries.length > 0) {
+      this.db
+        .prepare(
+          `update pipeline_runs set ${entries.map(([k]) => `${columns[k]} = ?`).join(', ')} where id = ?`,
+        )
+        .run(...entries.map(([, v]) => v ?? null), id);
+    }
+    return this.run(id)!;
+  }
+
+  addDispatch(runId: number, d: RunDispatch): void {
+    this.db
+      .prepare('insert into pipeline_dispatches (dispatch_number, run_id, stage, job) values (?, ?, ?, ?)')
+      .run(d.dispatchNumber, runId, d.stage, d.job);
+  }
+
+  /** The run a dispatch belongs to, if any. */
+  runOf(dispatchNumber: number): (RunDispatch & { runId: number }) | undefined {
+    const r = this.db
+      .prepare('select * from pipeline_dispatches where dispatch_number = ?')
+      .get(dispatchNumber) as Row | undefined;
+    return r
+      ? { runId: Number(r.run_id), dispatchNumber, stage: Number(r.stage), job: Number(r.job) }
+      : undefined;
+  }
+
+  dispatchesOf(runId: number): RunDispatch[] {
+    return (
+      this.db
+        .prepare('select * from pipeline_dispatches where run_id = ? order by stage, job')
+        .all(runId) as Row[]
+    ).map((r) => ({ dispatchNumber: Number(r.dispatch_number), stage: Number(r.stage), job: Number(r.job) }));
+  }
+
+  enqueue(runId: number, kind: PipelineOutboxKind, payload: object, at: string): void {
+    this.db.transaction(() => {
+      if (kind === 'update') {
+        const pending = this.db
+          .prepare(
+            `select id from pipeline_outbox where run_id = ? and kind = 'update' and delivered_at is null
+             and id > coalesce((select max(id) from pipeline_outbox where run_id = ? and kind != 'update'), 0)`,
+          )
+          .get(runId, runId) as { id: number } | undefined;
+        if (pending) {
+          this.db
+            .prepare('update pipeline_outbox set payload = ? where id = ?')
+            .run(JSON.stringify(payload), pending.id);
+          return;
+        }
+      }
+      this.db
+        .prepare(
+          'insert into pipeline_outbox (run_id, kind, payload, created_at, next_attempt_at) values (?, ?, ?, ?, ?)',
+        )
+        .run(runId, kind, JSON.stringify(payload), at, at);
+    })();
+  }
+
+  /** The next pending entry of each run, oldest first. */
+  heads(limit: number): PipelineOutboxEntry[] {
+    const rows = this.db
+      .prepare(
+        `select o.* from pipeline_outbox o
+         join (select run_id, min(id) as id from pipeline_outbox where delivered_at is null group by run_id) h
+           on h.id = o.id
+         order by o.id limit ?`,
+      )
+      .all(limit) as Row[];
+    return rows.map((r) => ({
+      id: Number(r.id),
+      runId: Number(r.run_id),
+      kind: r.kind as PipelineOutboxKind,
+      payload: JSON.parse(String(r.payload)) as PipelineOutboxEntry['payload'],
+      attempts: Number(r.attempts),
+      nextAttemptAt: String(r.next_attempt_at),
+    }));
+  }
+
+  delivered(id: number, at: string, note: string | null = null): void {
+    this.db
+      .prepare('update pipeline_outbox set delivered_at = ?, last_error = ? where id = ?')
+      .run(at, note, id);
+  }
+
+  retryLater(id: number, nextAttemptAt: string, error: string): void {
+    this.db
+      .prepare(
+        'update pipeline_outbox set attempts = attempts + 1, next_attempt_at = ?, last_error = ? where id = ?',
+      )
+      .run(nextAttemptAt, error, id);
+  }
+}
