@@ -181,5 +181,16 @@ describe('openapi.json', () => {
       'onBehalfOf',
       'wait',
     ]);
+    const run = res.json.paths['/api/v1/pipelines/{name}/runs'].post;
+    expect(Object.keys(run.requestBody.content['application/json'].schema.properties)).toEqual(
+      expect.arrayContaining(['channel', 'wait']),
+    );
+    expect(Object.keys(res.json.paths)).toEqual(
+      expect.arrayContaining([
+        '/api/v1/pipelines/{name}',
+        '/api/v1/pipeline-runs/{id}',
+        '/api/v1/pipeline-runs/{id}/cancel',
+      ]),
+    );
   });
 });

@@ -3,7 +3,6 @@
  * A token may touch a pipeline only when its job pattern allows every job of every stage, so a
  * pipeline cannot be used to reach jobs the token could not dispatch itself.
  */
-import { z } from 'zod';
 import { isJobbotError } from '../../domain/errors.js';
 import { type PipelineStage, parseStages } from '../../domain/pipeline.js';
 import type { PipelineService, RunView } from '../../services/pipelines.js';
@@ -11,19 +10,7 @@ import { type TokenService, tokenActor } from '../../services/tokens.js';
 import type { TokenRecord } from '../../store/tokens.js';
 import { sendJson } from '../server.js';
 import { type HandlerContext, HttpError } from './handlers.js';
-
-const RunBody = z
-  .object({
-    channel: z
-      .string()
-      .regex(/^[CGDU][A-Z0-9]{2,}$/)
-      .optional(),
-    onBehalfOf: z.string().min(1).max(254).optional(),
-    wait: z.number().int().min(0).max(600).optional(),
-  })
-  .strict();
-
-const PutBody = z.object({ yaml: z.string().min(1).max(20_000) }).strict();
+import { PipelinePutBody, PipelineRunBody } from './schemas.js';
 
 const STATUS: Record<string, number> = {
   pipeline_not_found: 404,
@@ -59,7 +46,7 @@ export function pipelineRoutes(deps: PipelineApiDeps) {
   const startRun = mapped(async (ctx: HandlerContext, name: string) => {
     const p = deps.pipelines.get(name);
     allowed(ctx.token, name, p.stages);
-    const parsed = RunBody.safeParse(await ctx.body());
+    const parsed = PipelineRunBody.safeParse(await ctx.body());
     if (!parsed.success)
       throw new HttpError(
         400,
@@ -93,7 +80,7 @@ export function pipelineRoutes(deps: PipelineApiDeps) {
 
   /** Body `{yaml}`: the same YAML as the Slack modal; 201 when created, 200 when updated. */
   const putPipeline = mapped(async (ctx: HandlerContext, name: string) => {
-    const parsed = PutBody.safeParse(await ctx.body());
+    const parsed = PipelinePutBody.safeParse(await ctx.body());
     if (!parsed.success)
       throw new HttpError(400, 'invalid_request', 'Send {"yaml": "stages: [...]"}.', {}, ['yaml: required']);
     const stages = parseStages(parsed.data.yaml);

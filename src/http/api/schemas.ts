@@ -95,6 +95,21 @@ export const JobPutOut = JobOut.extend({
 });
 export type JobPutOut = z.infer<typeof JobPutOut>;
 
+/** Body of POST /api/v1/pipelines/{name}/runs. */
+export const PipelineRunBody = z
+  .object({
+    channel: z
+      .string()
+      .regex(/^[CGDU][A-Z0-9]{2,}$/)
+      .optional(),
+    onBehalfOf: z.string().min(1).max(254).optional(),
+    wait: z.number().int().min(0).max(600).optional(),
+  })
+  .strict();
+
+/** Body of PUT /api/v1/pipelines/{name}: the stages as YAML. */
+export const PipelinePutBody = z.object({ yaml: z.string().min(1).max(20_000) }).strict();
+
 const json = (schema: z.ZodType) => ({ 'application/json': { schema: z.toJSONSchema(schema) } });
 const errors = (...codes: number[]) =>
   Object.fromEntries(codes.map((c) => [String(c), { description: 'Error', content: json(ErrorBody) }]));
@@ -180,6 +195,38 @@ export function openApiDocument(): Record<string, unknown> {
             202: { description: 'Cancel requested', content: json(DispatchOut) },
             ...errors(401, 403, 404, 409),
           },
+        },
+      },
+      '/api/v1/pipelines/{name}': {
+        put: {
+          summary: 'Create (201) or update (200) a pipeline from its stages as YAML',
+          parameters: [name],
+          requestBody: { required: true, content: json(PipelinePutBody) },
+          responses: {
+            200: { description: 'Saved' },
+            201: { description: 'Created' },
+            ...errors(400, 401, 403, 413, 422, 429),
+          },
+        },
+      },
+      '/api/v1/pipelines/{name}/runs': {
+        post: {
+          summary: 'Run a pipeline, optionally waiting for it to finish',
+          parameters: [name],
+          requestBody: { content: json(PipelineRunBody) },
+          responses: { 201: { description: 'Started' }, ...errors(400, 401, 403, 404, 413, 422, 429) },
+        },
+      },
+      '/api/v1/pipeline-runs/{id}': {
+        get: {
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'integer' } }],
+          responses: { 200: { description: 'OK' }, ...errors(401, 403, 404) },
+        },
+      },
+      '/api/v1/pipeline-runs/{id}/cancel': {
+        post: {
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'integer' } }],
+          responses: { 202: { description: 'Cancelled' }, ...errors(401, 403, 404, 409) },
         },
       },
       '/api/v1/dispatches/{n}/logs': {
