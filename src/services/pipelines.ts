@@ -190,6 +190,19 @@ export class PipelineService {
     };
   }
 
+  private stopSiblings(
+    runId: number,
+    running: readonly { number: number; cancelRequested: boolean }[],
+  ): void {
+    for (const d of running) {
+      if (d.cancelRequested) continue;
+      this.dispatches.cancel(d.number, SYSTEM).catch((err: unknown) => {
+        if (!isJobbotError(err))
+          this.log.error({ err, run: runId, dispatch: d.number }, 'stopping a stage job failed');
+      });
+    }
+  }
+
   private evaluate(runId: number): void {
     const run = this.getRun(runId);
     if (run.state !== 'running') return;
@@ -199,8 +212,15 @@ export class PipelineService {
       this.startStage(run, run.stage);
       return;
     }
-    if (ds.some((d) => !isTerminal(d.state as never))) return;
-    const failed = ds.filter((d) => d.state !== 'succeeded');
+    const unfinished = ds.filter((d) => !isTerminal(d.state as never));
+    const broke = ds.some((d) => d.state === 'failed' || d.state === 'failed_to_start');
+    if (unfinished.length > 0) {
+      // A failed job dooms its stage: its siblings are stopped instead of running to their end.
+      if (broke) this.stopSiblings(run.id, unfinished);
+      return;
+    }
+    const failedFirst = ds.filter((d) => d.state === 'failed' || d.state === 'failed_to_start');
+    const failed = failedFirst.length > 0 ? failedFirst : ds.filter((d) => d.state !== 'succeeded');
     if (failed.length > 0) {
       const names = failed
         .map((d) => `${d.definitionName} #${d.number} (${d.verdict ?? d.state})`)

@@ -128,6 +128,27 @@ describe('running a pipeline', () => {
     expectValid([status!, ...replies]);
   });
 
+  it('stops the rest of a stage as soon as one of its jobs fails', async () => {
+    expect(
+      (
+        await createPipeline(
+          h,
+          'doomed',
+          'stages: [{jobs: [{job: broken}, {job: sleeper}]}, {jobs: [{job: report}]}]',
+        )
+      ).ack,
+    ).toBeFalsy();
+    const id = await startRun(h, 'doomed');
+    const run = await finishedRun(h, id, 40_000);
+    expect(run.state).toBe('failed');
+    expect(run.verdict).toMatch(/^Failed in stage 1: broken #\d+/);
+    const sleeper = runDispatches(h, id)
+      .map((r) => readDispatch(h.env.JOBBOT_DB!, r.dispatchNumber)!)
+      .find((d) => d.definitionName === 'sleeper')!;
+    expect(sleeper.state).toBe('cancelled');
+    expect(runDispatches(h, id).some((r) => r.stage === 1)).toBe(false);
+  });
+
   it('cancels the running stage when the run is cancelled', async () => {
     expect(
       (
