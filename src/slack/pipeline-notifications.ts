@@ -14,6 +14,7 @@ import type { DispatchNotifications } from '../services/dispatches.js';
 import type { PipelineNotifications, RunView } from '../services/pipelines.js';
 import type { DispatchRecord, StoredLog } from '../store/dispatches.js';
 import type { PipelineOutboxEntry, PipelineRepository } from '../store/pipelines.js';
+import { DeliveryLoop, slackError } from './delivery-loop.js';
 import { jobFinishedReply, runStatusMessage, runVerdictReply, stageStartedReply } from './views/pipeline.js';
 
 /** What the wrapper needs from the pipelines; set after both services exist (they need each other). */
@@ -102,87 +103,31 @@ export class SlackPipelineNotifications implements PipelineNotifications {
 }
 
 const CHANNEL_ERRORS = new Set(['channel_not_found', 'not_in_channel', 'is_archived', 'restricted_action']);
-const TRANSIENT = new Set([
-  'internal_error',
-  'fatal_error',
-  'service_unavailable',
-  'request_timeout',
-  'ratelimited',
-]);
 
 export class PipelineNotifier {
-  #running: Promise<void> | undefined;
-  #again = false;
-  #stopped = false;
-  #timer: NodeJS.Timeout | undefined;
+  readonly #loop: DeliveryLoop<PipelineOutboxEntry>;
 
   constructor(
     private readonly store: PipelineRepository,
     private readonly client: webApi.WebClient,
-    private readonly log: Logger,
-    private readonly now: () => Date = () => new Date(),
-  ) {}
+    log: Logger,
+    now: () => Date = () => new Date(),
+  ) {
+    this.#loop = new DeliveryLoop(
+      store,
+      (entry) => this.send(entry),
+      (entry) => ({ run: entry.runId, kind: entry.kind }),
+      log,
+      { now },
+    );
+  }
 
   wake(): void {
-    if (this.#stopped) return;
-    if (this.#running) {
-      this.#again = true;
-      return;
-    }
-    this.#running = this.drain().finally(() => {
-      this.#running = undefined;
-      if (this.#again) {
-        this.#again = false;
-        this.wake();
-      }
-    });
+    this.#loop.wake();
   }
 
-  async stop(): Promise<void> {
-    this.#stopped = true;
-    clearTimeout(this.#timer);
-    await this.#running;
-  }
-
-  private async drain(): Promise<void> {
-    for (;;) {
-      if (this.#stopped) return;
-      const now = this.now().getTime();
-      const heads = this.store.heads(50);
-      const due = heads.filter((e) => Date.parse(e.nextAttemptAt) <= now);
-      if (due.length === 0) {
-        const next = Math.min(...heads.map((e) => Date.parse(e.nextAttemptAt)));
-        if (Number.isFinite(next)) {
-          clearTimeout(this.#timer);
-          this.#timer = setTimeout(() => this.wake(), Math.max(10, next - now)).unref();
-        }
-        return;
-      }
-      for (const entry of due) await this.deliver(entry);
-    }
-  }
-
-  private async deliver(entry: PipelineOutboxEntry): Promise<void> {
-    const at = () => this.now().toISOString();
-    try {
-      this.store.delivered(entry.id, at(), (await this.send(entry)) ?? null);
-    } catch (err) {
-      const e = err as { data?: { error?: string }; retryAfter?: number; message?: string };
-      const code = e.data?.error;
-      if (code && !TRANSIENT.has(code)) {
-        this.log.error({ run: entry.runId, reason: code }, 'Slack refused a pipeline message; skipping it');
-        this.store.delivered(entry.id, at(), `not delivered: ${code}`);
-        return;
-      }
-      const delay = e.retryAfter
-        ? e.retryAfter * 1000
-        : Math.min(60_000, 1000 * 2 ** Math.min(entry.attempts, 6));
-      this.store.retryLater(
-        entry.id,
-        new Date(this.now().getTime() + delay).toISOString(),
-        code ?? String(e.message),
-      );
-    }
+  stop(): Promise<void> {
+    return this.#loop.stop();
   }
 
   private async send(entry: PipelineOutboxEntry): Promise<string | undefined> {
@@ -209,7 +154,7 @@ export class PipelineNotifier {
         try {
           res = await this.client.chat.postMessage({ channel, ...content, unfurl_links: false });
         } catch (err) {
-          const code = (err as { data?: { error?: string } }).data?.error;
+          const code = slackError(err);
           if (!code || !CHANNEL_ERRORS.has(code) || !person || person === channel) throw err;
           res = await this.client.chat.postMessage({ channel: person, ...content, unfurl_links: false });
           note = `posted to the runner instead: ${code} in ${channel}`;
