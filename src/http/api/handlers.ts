@@ -4,7 +4,9 @@
  * Glossary: onBehalfOf — the Slack user a pipeline runs for (named in the status message); it is the
  * token owner's claim, resolved to a user id through Slack, not a second authentication.
  */
+
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { z } from 'zod';
 import type { DispatchStateName } from '../../domain/dispatch/index.js';
 import { isTerminal } from '../../domain/dispatch/index.js';
 import type { DispatchService } from '../../services/dispatches.js';
@@ -26,6 +28,19 @@ export class HttpError extends Error {
   ) {
     super(message);
   }
+}
+
+/** A request body checked against its schema; a mismatch names each bad field. */
+export function validBody<T>(schema: z.ZodType<T>, value: unknown, status = 400): T {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  throw new HttpError(
+    status,
+    'invalid_request',
+    'The request body does not match the schema (see /api/v1/openapi.json).',
+    {},
+    parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`),
+  );
 }
 
 export interface HandlerContext {
@@ -77,16 +92,7 @@ export function apiHandlers(deps: ApiHandlerDeps) {
 
     async dispatch(ctx: HandlerContext, name: string): Promise<void> {
       allowed(ctx.token, name);
-      const parsed = DispatchBody.safeParse(await ctx.body());
-      if (!parsed.success)
-        throw new HttpError(
-          400,
-          'invalid_request',
-          'The request body does not match the schema (see /api/v1/openapi.json).',
-          {},
-          parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`),
-        );
-      const body = parsed.data;
+      const body = validBody(DispatchBody, await ctx.body());
       const words = Object.entries(body.overrides ?? {}).map(([k, v]) => `${k}=${v}`);
       // Checked before anything else happens, so a bad override never resolves users or records anything.
       deps.dispatches.plan({ name, words });

@@ -12,8 +12,7 @@ import type { DefinitionService } from '../../services/definitions.js';
 import { type TokenService, tokenActor } from '../../services/tokens.js';
 import type { DefinitionRecord } from '../../store/definitions.js';
 import { sendJson } from '../server.js';
-import type { HandlerContext } from './handlers.js';
-import { HttpError } from './handlers.js';
+import { type HandlerContext, HttpError, validBody } from './handlers.js';
 import { JobPutBody, type JobPutOut } from './schemas.js';
 
 /** The body limit of this route: the YAML limit of a definition. */
@@ -141,16 +140,7 @@ async function readRequest(req: IncomingMessage, url: URL): Promise<Request> {
   } catch {
     throw new HttpError(400, 'invalid_json', 'The request body is not valid JSON.');
   }
-  const parsed = JobPutBody.safeParse(json);
-  if (!parsed.success)
-    throw new HttpError(
-      422,
-      'invalid_request',
-      'The request body does not match the schema (see /api/v1/openapi.json).',
-      {},
-      parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`),
-    );
-  const b = parsed.data;
+  const b = validBody(JobPutBody, json, 422);
   return {
     cluster: b.cluster,
     namespace: b.namespace,

@@ -9,7 +9,7 @@ import type { PipelineService, RunView } from '../../services/pipelines.js';
 import { type TokenService, tokenActor } from '../../services/tokens.js';
 import type { TokenRecord } from '../../store/tokens.js';
 import { sendJson } from '../server.js';
-import { type HandlerContext, HttpError } from './handlers.js';
+import { type HandlerContext, HttpError, validBody } from './handlers.js';
 import { PipelinePutBody, PipelineRunBody } from './schemas.js';
 
 const STATUS: Record<string, number> = {
@@ -46,16 +46,7 @@ export function pipelineRoutes(deps: PipelineApiDeps) {
   const startRun = mapped(async (ctx: HandlerContext, name: string) => {
     const p = deps.pipelines.get(name);
     allowed(ctx.token, name, p.stages);
-    const parsed = PipelineRunBody.safeParse(await ctx.body());
-    if (!parsed.success)
-      throw new HttpError(
-        400,
-        'invalid_request',
-        'The request body does not match the schema.',
-        {},
-        parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`),
-      );
-    const body = parsed.data;
+    const body = validBody(PipelineRunBody, await ctx.body());
     let onBehalfOf: string | undefined;
     if (body.onBehalfOf) {
       onBehalfOf = await deps.resolveUser(body.onBehalfOf);

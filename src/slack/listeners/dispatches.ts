@@ -54,6 +54,7 @@ export function registerDispatchListeners(
       }
       const channel = values.channel || meta.channel;
       const actor = await users.actor(body.user.id, body.user.name);
+      // Checked before the ack so a refusal shows in the modal; dispatch() checks again when it records.
       service.plan({ name: meta.name, template: built.template });
       await ack();
       const d = service.dispatch(
