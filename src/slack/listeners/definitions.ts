@@ -6,11 +6,11 @@
 import type { App, BlockAction, ButtonAction, webApi } from '@slack/bolt';
 import { z } from 'zod';
 import type { JobTemplate } from '../../domain/definition/index.js';
-import { isJobbotError } from '../../domain/errors.js';
 import type { Logger } from '../../logger.js';
 import type { DefinitionDraft, DefinitionService } from '../../services/definitions.js';
 import { buildModal, definitionYaml, switchMode, valuesOf } from '../definition-flow.js';
 import { errorsByBlock, parseMeta, readValues } from '../definition-state.js';
+import { type Respond, replyFailure } from '../interaction.js';
 import type { UserDirectory } from '../users.js';
 import {
   ACTION_ADD_CONTAINER,
@@ -32,7 +32,6 @@ import {
   notice,
   savedMessage,
 } from '../views/definitions.js';
-import { errorMessage } from '../views/help.js';
 
 export interface DefinitionListenerDeps {
   service: DefinitionService;
@@ -204,19 +203,13 @@ export function registerDefinitionListeners(app: App, deps: DefinitionListenerDe
   });
 }
 
-type Respond = (message: Record<string, unknown>) => Promise<unknown>;
-
 /** Runs a button's work and shows its result, or the error as a sentence. */
 async function answer(respond: Respond, log: Logger, work: () => unknown): Promise<void> {
   try {
     const reply = await work();
     if (reply) await respond(reply as Record<string, unknown>);
   } catch (err) {
-    if (!isJobbotError(err)) log.error({ err }, 'interaction failed');
-    const sentence = isJobbotError(err)
-      ? err.userMessage
-      : "Something went wrong on Jobbot's side; it is in Jobbot's log. Try again.";
-    await respond({ response_type: 'ephemeral', replace_original: false, ...errorMessage(sentence) });
+    await replyFailure(respond, err, log, 'interaction');
   }
 }
 

@@ -10,11 +10,11 @@ import type { Logger } from '../../logger.js';
 import type { DispatchService } from '../../services/dispatches.js';
 import { errorsByBlock, readValues } from '../definition-state.js';
 import { buildDispatchModal, submittedTemplate } from '../dispatch-flow.js';
+import { failureSentence, type Respond, replyFailure } from '../interaction.js';
 import type { UserDirectory } from '../users.js';
 import { ACTION_DISPATCH, notice } from '../views/definitions.js';
 import { ACTION_CANCEL, ACTION_KEEP, ACTION_RERUN, dispatchedMessage } from '../views/dispatch.js';
 import { DISPATCH_CALLBACK, type DispatchModalMeta } from '../views/dispatch-modal.js';
-import { errorMessage } from '../views/help.js';
 
 const metaSchema = z.object({
   name: z.string(),
@@ -24,21 +24,13 @@ const metaSchema = z.object({
   channel: z.string().nullable(),
 });
 
-type Respond = (message: Record<string, unknown>) => Promise<unknown>;
-
 export function registerDispatchListeners(
   app: App,
   deps: { service: DispatchService; users: UserDirectory; log: Logger },
 ): void {
   const { service, users, log } = deps;
 
-  const fail = async (respond: Respond, err: unknown) => {
-    if (!isJobbotError(err)) log.error({ err }, 'dispatch interaction failed');
-    const sentence = isJobbotError(err)
-      ? err.userMessage
-      : "Something went wrong on Jobbot's side; it is in Jobbot's log. Try again.";
-    await respond({ response_type: 'ephemeral', replace_original: false, ...errorMessage(sentence) });
-  };
+  const fail = (respond: Respond, err: unknown) => replyFailure(respond, err, log, 'dispatch interaction');
 
   app.view(DISPATCH_CALLBACK, async ({ ack, body, view, client }) => {
     const meta = metaSchema.parse(JSON.parse(view.private_metadata || '{}')) as DispatchModalMeta;
@@ -71,8 +63,7 @@ export function registerDispatchListeners(
     } catch (err) {
       const sentence = isJobbotError(err)
         ? err.userMessage
-        : "Something went wrong on Jobbot's side; nothing was dispatched. Try again.";
-      if (!isJobbotError(err)) log.error({ err }, 'dispatch submission failed');
+        : `${failureSentence(err, log, 'dispatch submission')} Nothing was dispatched.`;
       await ack({ response_action: 'errors', errors: { [firstInput]: sentence.slice(0, 2000) } });
     }
   });

@@ -1,14 +1,13 @@
 /** Buttons on history, dispatch details and log messages: Details, paging, Show log, container choice. */
 import type { App, BlockAction, ButtonAction } from '@slack/bolt';
 import { z } from 'zod';
-import { isJobbotError } from '../../domain/errors.js';
 import type { Logger } from '../../logger.js';
 import type { DispatchService } from '../../services/dispatches.js';
+import { type Respond, replyFailure } from '../interaction.js';
 import type { LogDelivery } from '../log-delivery.js';
 import { detailsOf, historyPage } from '../subcommands/history.js';
 import { ACTION_SHOW_LOG } from '../views/dispatch.js';
 import { ACTION_DISPATCH_LOG } from '../views/dispatch-details.js';
-import { errorMessage } from '../views/help.js';
 import {
   ACTION_DISPATCH_DETAILS,
   ACTION_HISTORY_PAGE,
@@ -16,8 +15,6 @@ import {
   historyMessage,
 } from '../views/history.js';
 import { ACTION_DISPATCH_LOG_CONTAINER } from '../views/logs.js';
-
-type Respond = (message: Record<string, unknown>) => Promise<unknown>;
 
 const logRef = z.object({ n: z.number().int(), container: z.string().optional() });
 
@@ -32,11 +29,7 @@ export function registerHistoryListeners(
     try {
       await respond({ response_type: 'ephemeral', replace_original: false, ...(await work()) });
     } catch (err) {
-      if (!isJobbotError(err)) deps.log.error({ err }, 'history interaction failed');
-      const sentence = isJobbotError(err)
-        ? err.userMessage
-        : "Something went wrong on Jobbot's side; it is in Jobbot's log. Try again.";
-      await respond({ response_type: 'ephemeral', replace_original: false, ...errorMessage(sentence) });
+      await replyFailure(respond, err, deps.log, 'history interaction');
     }
   };
 

@@ -5,14 +5,14 @@
  */
 import type { App, MessageShortcut } from '@slack/bolt';
 import { DEFAULT_MAX_YAML_BYTES } from '../../domain/definition/index.js';
-import { isJobbotError, JobbotError } from '../../domain/errors.js';
+import { JobbotError } from '../../domain/errors.js';
 import type { Logger } from '../../logger.js';
 import type { DefinitionService } from '../../services/definitions.js';
 import { blankValues, buildModal } from '../definition-flow.js';
 import { readSlackFile } from '../files.js';
+import { replyFailure } from '../interaction.js';
 import { yamlFileOf, yamlFromMessageText } from '../message-yaml.js';
 import { yamlProblemsMessage } from '../views/definitions.js';
-import { errorMessage } from '../views/help.js';
 
 export const SHORTCUT_CREATE_FROM_YAML = 'create_job_from_yaml';
 
@@ -50,11 +50,7 @@ export function registerYamlShortcut(app: App, deps: { service: DefinitionServic
         const view = await buildModal(deps.service, meta, blankValues(undefined), shortcut.user.id);
         await client.views.open({ trigger_id: shortcut.trigger_id, view });
       } catch (err) {
-        if (!isJobbotError(err)) deps.log.error({ err }, 'Create job from YAML failed');
-        const sentence = isJobbotError(err)
-          ? err.userMessage
-          : "Something went wrong on Jobbot's side; it is in Jobbot's log. Try again.";
-        await respond({ response_type: 'ephemeral', ...errorMessage(sentence) });
+        await replyFailure(respond, err, deps.log, 'Create job from YAML');
       }
     },
   );

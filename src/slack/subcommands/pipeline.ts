@@ -5,11 +5,12 @@
  */
 import type { App, BlockAction, ButtonAction } from '@slack/bolt';
 import { z } from 'zod';
-import { isJobbotError, JobbotError } from '../../domain/errors.js';
+import { JobbotError } from '../../domain/errors.js';
 import { stagesYaml } from '../../domain/pipeline.js';
 import type { Logger } from '../../logger.js';
 import type { PipelineService } from '../../services/pipelines.js';
 import type { Subcommand } from '../commands.js';
+import { replyFailure } from '../interaction.js';
 import type { UserDirectory } from '../users.js';
 import {
   ACTION_PIPELINE_CANCEL,
@@ -92,9 +93,7 @@ export function registerPipelineListeners(
       const actor = await deps.users.actor(body.user.id, body.user.name);
       deps.service.cancel(Number.parseInt(action.value ?? '', 10), actor);
     } catch (err) {
-      if (!isJobbotError(err)) deps.log.error({ err }, 'cancelling a pipeline run failed');
-      const text = isJobbotError(err) ? err.userMessage : "Something went wrong on Jobbot's side; try again.";
-      await respond({ response_type: 'ephemeral', replace_original: false, text });
+      await replyFailure(respond, err, deps.log, 'cancelling a pipeline run');
     }
   });
 

@@ -1,0 +1,28 @@
+/**
+ * How a failed interaction (a button, a shortcut) is answered: a JobbotError's own sentence, or for
+ * anything else a generic apology while the error goes to the log. One place, so every door answers
+ * the same way.
+ */
+import { isJobbotError } from '../domain/errors.js';
+import type { Logger } from '../logger.js';
+import { errorMessage } from './views/help.js';
+
+export type Respond = (message: Record<string, unknown>) => Promise<unknown>;
+
+export const GENERIC_FAILURE = "Something went wrong on Jobbot's side; it is in Jobbot's log. Try again.";
+
+/** The sentence for the person; unexpected errors are logged with `what` failed. */
+export function failureSentence(err: unknown, log: Logger, what: string): string {
+  if (isJobbotError(err)) return err.userMessage;
+  log.error({ err }, `${what} failed`);
+  return GENERIC_FAILURE;
+}
+
+/** Tells the person privately why their interaction failed. */
+export async function replyFailure(respond: Respond, err: unknown, log: Logger, what: string): Promise<void> {
+  await respond({
+    response_type: 'ephemeral',
+    replace_original: false,
+    ...errorMessage(failureSentence(err, log, what)),
+  });
+}
