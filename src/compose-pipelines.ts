@@ -36,6 +36,8 @@ export function composePipelines(
     hook: PipelineAwareNotifications;
     users: UserDirectory;
     tokens: Pick<TokenService, 'allows'>;
+    /** The job definitions a pipeline stage may pick from in the form. */
+    jobNames: () => string[];
   },
 ) {
   const deps = { ...base, ...services };
@@ -52,10 +54,11 @@ export function composePipelines(
     deps.audit,
   );
   deps.hook.listener = service;
-  registerPipelineListeners(deps.app, { service, users: deps.users, log });
+  const modal = { service, users: deps.users, log, jobNames: deps.jobNames };
+  registerPipelineListeners(deps.app, { ...modal, command: deps.config.command });
   return {
     service,
-    subcommand: pipelineSubcommand(service, deps.users),
+    subcommand: pipelineSubcommand(modal),
     routes: pipelineRoutes({
       tokens: deps.tokens,
       pipelines: service,

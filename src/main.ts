@@ -137,6 +137,7 @@ export async function start(config: Config, options: StartOptions = {}): Promise
       () => home.dispatchChanged(),
     ),
     log.child({ component: 'pipelines' }),
+    () => home.dispatchChanged(),
   );
   const dispatches = new DispatchService(
     definitions,
@@ -161,7 +162,13 @@ export async function start(config: Config, options: StartOptions = {}): Promise
 
   const pipelines = composePipelines(
     { db, log, config, audit: auditTrail, app: slack.app },
-    { dispatches, hook: dispatchNotifications, users, tokens },
+    {
+      dispatches,
+      hook: dispatchNotifications,
+      users,
+      tokens,
+      jobNames: () => definitions.list({ offset: 0, limit: 1000 }).items.map((d) => d.name),
+    },
   );
   subcommands.push(
     helpSubcommand(() => subcommands, notes),

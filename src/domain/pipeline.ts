@@ -9,6 +9,7 @@
  */
 import yaml from 'js-yaml';
 import { z } from 'zod';
+import { splitWords } from './args.js';
 
 export const MAX_STAGES = 10;
 export const MAX_JOBS_PER_STAGE = 10;
@@ -83,4 +84,68 @@ export function overrideWords(job: PipelineJob): string[] {
 /** The YAML shown when editing, from stages saved earlier. */
 export function stagesYaml(stages: PipelineStage[]): string {
   return yaml.dump({ stages }, { flowLevel: 3, lineWidth: 110 });
+}
+
+/** One stage as the form shows it: the jobs picked, and `job key=value…` lines for their overrides. */
+export interface StageForm {
+  jobs: string[];
+  overrides: string;
+}
+
+/** The form's stages as YAML, so both ways of editing are validated by the same `parseStages`. */
+export function formYaml(
+  form: readonly StageForm[],
+): { ok: true; yaml: string } | { ok: false; errors: string[] } {
+  const errors: string[] = [];
+  const stages = form.map((s, i) => {
+    const overrides = new Map<string, Record<string, string>>();
+    for (const [n, line] of s.overrides.split('\n').entries()) {
+      if (line.trim() === '') continue;
+      let words: string[];
+      try {
+        words = splitWords(line);
+      } catch (err) {
+        errors.push(`Stage ${i + 1}, overrides line ${n + 1}: ${(err as Error).message}.`);
+        continue;
+      }
+      const [job, ...pairs] = words;
+      if (!job || !s.jobs.includes(job)) {
+        errors.push(
+          `Stage ${i + 1}, overrides line ${n + 1}: start it with one of this stage's jobs (${s.jobs.join(', ') || 'none picked'}).`,
+        );
+        continue;
+      }
+      const map = overrides.get(job) ?? {};
+      for (const pair of pairs) {
+        const eq = pair.indexOf('=');
+        if (eq <= 0) errors.push(`Stage ${i + 1}, overrides line ${n + 1}: \`${pair}\` is not key=value.`);
+        else map[pair.slice(0, eq)] = pair.slice(eq + 1);
+      }
+      overrides.set(job, map);
+    }
+    return {
+      jobs: s.jobs.map((job) => {
+        const o = overrides.get(job);
+        return o && Object.keys(o).length > 0 ? { job, overrides: o } : { job };
+      }),
+    };
+  });
+  if (errors.length > 0) return { ok: false, errors };
+  return { ok: true, yaml: stagesYaml(stages) };
+}
+
+/** Saved stages as the form shows them; overrides become `job key=value` lines, quoted when needed. */
+export function stagesForm(stages: readonly PipelineStage[]): StageForm[] {
+  return stages.map((s) => ({
+    jobs: s.jobs.map((j) => j.job),
+    overrides: s.jobs
+      .filter((j) => j.overrides && Object.keys(j.overrides).length > 0)
+      .map((j) => [j.job, ...overrideWords(j).map(quoteWord)].join(' '))
+      .join('\n'),
+  }));
+}
+
+function quoteWord(word: string): string {
+  // splitWords honours a backslash before any character, so escaping is enough: no quoting rules.
+  return word.replace(/([\s"'\\“”‘’])/g, '\\$1');
 }

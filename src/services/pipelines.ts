@@ -11,7 +11,8 @@ import { isTerminal } from '../domain/dispatch/index.js';
 import { isJobbotError, JobbotError } from '../domain/errors.js';
 import { overrideWords, parseStages, pipelineNameProblem } from '../domain/pipeline.js';
 import type { Logger } from '../logger.js';
-import type { DispatchRecord } from '../store/dispatches.js';
+import { StaleRevisionError } from '../store/definitions.js';
+import type { DispatchRecord, StoredLog } from '../store/dispatches.js';
 import type { PipelineRecord, PipelineRepository, RunRecord, RunState } from '../store/pipelines.js';
 import type { DispatchService } from './dispatches.js';
 
@@ -30,13 +31,19 @@ export interface PipelineNotifications {
   started(v: RunView): void;
   changed(v: RunView): void;
   stageStarted(v: RunView, stage: number): void;
-  jobFinished(v: RunView, d: DispatchRecord): void;
+  /** `logs` are the job's gathered logs, for the snippets in the run's thread. */
+  jobFinished(v: RunView, d: DispatchRecord, logs: readonly StoredLog[]): void;
   finished(v: RunView): void;
+}
+
+export interface SaveError {
+  field: 'name' | 'yaml';
+  message: string;
 }
 
 export type SaveResult =
   | { ok: true; pipeline: PipelineRecord; created: boolean }
-  | { ok: false; errors: { field: 'name' | 'yaml'; message: string }[] };
+  | { ok: false; errors: SaveError[] };
 
 type Dispatches = Pick<DispatchService, 'plan' | 'dispatch' | 'get' | 'cancel'>;
 
@@ -52,13 +59,14 @@ export class PipelineService {
     private readonly now: () => Date = () => new Date(),
   ) {}
 
-  /** Checks every job exists and its overrides apply before anything is saved. */
-  save(name: string, yaml: string, actor: Actor): SaveResult {
+  /**
+   * Checks every job exists and its overrides apply before anything is saved. `basedOn` is the
+   * revision the person started from (0 for a new pipeline); left out, the save overwrites (GitOps).
+   */
+  save(name: string, yaml: string, actor: Actor, basedOn?: number): SaveResult {
     const problem = pipelineNameProblem(name);
     const parsed = parseStages(yaml);
-    const errors: { field: 'name' | 'yaml'; message: string }[] = problem
-      ? [{ field: 'name', message: problem }]
-      : [];
+    const errors: SaveError[] = problem ? [{ field: 'name', message: problem }] : [];
     if (!parsed.ok) errors.push(...parsed.errors.map((message) => ({ field: 'yaml' as const, message })));
     else {
       parsed.stages.forEach((stage, s) => {
@@ -73,7 +81,13 @@ export class PipelineService {
       });
     }
     if (errors.length > 0 || !parsed.ok) return { ok: false, errors };
-    const saved = this.store.save({ name, stages: parsed.stages, yaml }, actor, this.at());
+    let saved: { pipeline: PipelineRecord; created: boolean };
+    try {
+      saved = this.store.save({ name, stages: parsed.stages, yaml }, actor, this.at(), basedOn);
+    } catch (err) {
+      if (!(err instanceof StaleRevisionError)) throw err;
+      return { ok: false, errors: [staleError(name, basedOn ?? 0, err.current)] };
+    }
     this.audit.record(actor, saved.created ? 'pipeline.created' : 'pipeline.updated', `pipeline:${name}`, {
       revision: saved.pipeline.revision,
       stages: parsed.stages.map((s) => s.jobs.map((j) => j.job)),
@@ -93,6 +107,11 @@ export class PipelineService {
 
   list(): PipelineRecord[] {
     return this.store.list();
+  }
+
+  runs(filter: { pipeline?: string; offset: number; limit: number }): { items: RunRecord[]; total: number } {
+    if (filter.pipeline !== undefined) this.get(filter.pipeline);
+    return this.store.runs(filter);
   }
 
   getRun(id: number): RunRecord {
@@ -159,10 +178,10 @@ export class PipelineService {
     if (ref) this.notify.changed(this.view(this.getRun(ref.runId)));
   }
 
-  dispatchFinished(d: DispatchRecord): void {
+  dispatchFinished(d: DispatchRecord, logs: readonly StoredLog[] = []): void {
     const ref = this.store.runOf(d.number);
     if (!ref) return;
-    this.notify.jobFinished(this.view(this.getRun(ref.runId)), d);
+    this.notify.jobFinished(this.view(this.getRun(ref.runId)), d, logs);
     this.evaluate(ref.runId);
   }
 
@@ -287,6 +306,18 @@ export class PipelineService {
   private at(): string {
     return this.now().toISOString();
   }
+}
+
+function staleError(name: string, basedOn: number, current: number): SaveError {
+  if (basedOn === 0)
+    return {
+      field: 'name',
+      message: `A pipeline named ${name} exists already. Pick another name, or change it with /job pipeline edit ${name}.`,
+    };
+  return {
+    field: 'yaml',
+    message: `Someone saved ${name} (now revision ${current}) while you edited it. Close this and run /job pipeline edit ${name} again to start from their version; nothing was saved.`,
+  };
 }
 
 function stageState(run: RunRecord, states: (string | undefined)[]): StageState {

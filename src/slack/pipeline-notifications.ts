@@ -21,7 +21,7 @@ import { jobFinishedReply, runStatusMessage, runVerdictReply, stageStartedReply 
 export interface DispatchPipelineListener {
   claims(d: DispatchRecord): boolean;
   dispatchChanged(d: DispatchRecord): void;
-  dispatchFinished(d: DispatchRecord): void;
+  dispatchFinished(d: DispatchRecord, logs: readonly StoredLog[]): void;
 }
 
 export class PipelineAwareNotifications implements DispatchNotifications {
@@ -30,6 +30,8 @@ export class PipelineAwareNotifications implements DispatchNotifications {
   constructor(
     private readonly inner: DispatchNotifications,
     private readonly log: Logger,
+    /** A run's dispatch changed status: App Home shows dispatches whoever started them. */
+    private readonly statusChanged: () => void = () => undefined,
   ) {}
 
   created(d: DispatchRecord): void {
@@ -37,8 +39,10 @@ export class PipelineAwareNotifications implements DispatchNotifications {
   }
 
   changed(d: DispatchRecord): void {
-    if (this.listener?.claims(d)) this.guard(d, () => this.listener?.dispatchChanged(d));
-    else this.inner.changed(d);
+    if (this.listener?.claims(d)) {
+      this.guard(d, () => this.listener?.dispatchChanged(d));
+      this.statusChanged();
+    } else this.inner.changed(d);
   }
 
   timeline(d: DispatchRecord, events: TimelineEvent[]): void {
@@ -46,8 +50,10 @@ export class PipelineAwareNotifications implements DispatchNotifications {
   }
 
   finished(d: DispatchRecord, logs: StoredLog[]): void {
-    if (this.listener?.claims(d)) this.guard(d, () => this.listener?.dispatchFinished(d));
-    else this.inner.finished(d, logs);
+    if (this.listener?.claims(d)) {
+      this.guard(d, () => this.listener?.dispatchFinished(d, logs));
+      this.statusChanged();
+    } else this.inner.finished(d, logs);
   }
 
   /** A pipeline bug must not break the dispatch that reported it; resume() retries the run later. */
@@ -85,9 +91,9 @@ export class SlackPipelineNotifications implements PipelineNotifications {
     this.wake();
   }
 
-  jobFinished(v: RunView, d: DispatchRecord): void {
+  jobFinished(v: RunView, d: DispatchRecord, logs: readonly StoredLog[]): void {
     this.store.enqueue(v.run.id, 'update', runStatusMessage(v, this.command), this.at());
-    this.store.enqueue(v.run.id, 'reply', jobFinishedReply(d), this.at());
+    this.store.enqueue(v.run.id, 'reply', jobFinishedReply(d, logs, this.command), this.at());
     this.wake();
   }
 

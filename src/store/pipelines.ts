@@ -6,6 +6,7 @@
 import type { Actor } from '../domain/actor.js';
 import type { PipelineStage } from '../domain/pipeline.js';
 import type { Db } from './db.js';
+import { StaleRevisionError } from './definitions.js';
 
 export interface PipelineRecord {
   id: number;
@@ -89,14 +90,21 @@ function runFrom(r: Row): RunRecord {
 export class PipelineRepository {
   constructor(private readonly db: Db) {}
 
-  /** Creates the pipeline, or saves a new revision of it; returns it and whether it is new. */
+  /**
+   * Creates the pipeline, or saves a new revision of it; returns it and whether it is new. With
+   * `basedOn` (0: "it must not exist yet") the save is refused with StaleRevisionError when someone
+   * else saved in between, checked inside the transaction so two editors cannot both win.
+   */
   save(
     p: { name: string; stages: PipelineStage[]; yaml: string },
     actor: Actor,
     at: string,
+    basedOn?: number,
   ): { pipeline: PipelineRecord; created: boolean } {
     return this.db.transaction(() => {
       const existing = this.get(p.name);
+      if (basedOn !== undefined && (existing?.revision ?? 0) !== basedOn)
+        throw new StaleRevisionError(existing?.revision ?? 0);
       if (existing) {
         this.db
           .prepare(
@@ -138,6 +146,19 @@ export class PipelineRepository {
   run(id: number): RunRecord | undefined {
     const r = this.db.prepare('select * from pipeline_runs where id = ?').get(id) as Row | undefined;
     return r ? runFrom(r) : undefined;
+  }
+
+  /** Runs newest first, of one pipeline or of all. */
+  runs(filter: { pipeline?: string; offset: number; limit: number }): { items: RunRecord[]; total: number } {
+    const where = filter.pipeline === undefined ? '' : 'where pipeline_name = ?';
+    const args = filter.pipeline === undefined ? [] : [filter.pipeline];
+    const total = (
+      this.db.prepare(`select count(*) as n from pipeline_runs ${where}`).get(...args) as { n: number }
+    ).n;
+    const rows = this.db
+      .prepare(`select * from pipeline_runs ${where} order by id desc limit ? offset ?`)
+      .all(...args, filter.limit, filter.offset) as Row[];
+    return { items: rows.map(runFrom), total };
   }
 
   unfinishedRuns(): RunRecord[] {

@@ -34,8 +34,8 @@ spec:
 }
 
 /** Opens the modal `/job TEXT` opens (checked against Block Kit); returns its view id. */
-export async function openModal(h: Harness, text: string): Promise<string> {
-  const res = await h.driver.slashCommand({ command: '/job', text });
+export async function openModal(h: Harness, text: string, user?: string): Promise<string> {
+  const res = await h.driver.slashCommand({ command: '/job', text, ...(user ? { user } : {}) });
   const call = await h.slack.waitForCall('views.open', (c) => c.args.trigger_id === res.triggerId);
   const viewId = (call.response as { view: { id: string } }).view.id;
   expect(validateView(h.slack.view(viewId), 'modal')).toEqual([]);

@@ -6,6 +6,8 @@ import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 
 export default function setup(): void {
+  // For a quick run of tests that spawn nothing while dist/ is known to be current.
+  if (process.env.JOBBOT_TEST_SKIP_BUILD === '1') return;
   const root = path.resolve(import.meta.dirname, '../..');
   execFileSync(
     process.execPath,

@@ -1,30 +1,36 @@
 /**
- * `/job pipeline new|edit NAME|list|show NAME|run NAME|cancel R`: one subcommand routing on its first
- * word, plus the create/edit modal's submission. Pipelines are written as YAML only (see
- * domain/pipeline.ts); the service checks every job and override before saving.
+ * `/job pipeline new|edit NAME|list|show NAME|show #R|history [NAME]|run NAME|cancel R`: one
+ * subcommand routing on its first word, plus the buttons of its answers. The create/edit modal
+ * lives in listeners/pipeline-modal.ts.
  */
 import type { App, BlockAction, ButtonAction } from '@slack/bolt';
 import { z } from 'zod';
 import { JobbotError } from '../../domain/errors.js';
-import { stagesYaml } from '../../domain/pipeline.js';
-import type { Logger } from '../../logger.js';
-import type { PipelineService } from '../../services/pipelines.js';
 import type { Subcommand } from '../commands.js';
 import { replyFailure } from '../interaction.js';
-import type { UserDirectory } from '../users.js';
+import { openingView, type PipelineModalDeps, registerPipelineModal } from '../listeners/pipeline-modal.js';
 import {
   ACTION_PIPELINE_CANCEL,
-  PIPELINE_CALLBACK,
+  ACTION_PIPELINE_HISTORY_PAGE,
+  PIPELINE_HISTORY_PAGE_SIZE,
   pipelineListMessage,
-  pipelineModal,
-  pipelineSavedMessage,
   pipelineShowMessage,
+  runHistoryMessage,
   runStartedMessage,
+  runStatusMessage,
 } from '../views/pipeline.js';
 
-const USAGE = 'pipeline new | edit NAME | list | show NAME | run NAME | cancel R';
+const USAGE = 'pipeline new | edit NAME | list | show NAME | show #R | history [NAME] | run NAME | cancel R';
 
-export function pipelineSubcommand(service: PipelineService, users: UserDirectory): Subcommand {
+function runNumber(arg: string | undefined, example: string): number {
+  const id = Number.parseInt((arg ?? '').replace(/^#/, ''), 10);
+  if (!arg || !/^#?\d+$/.test(arg) || !Number.isSafeInteger(id))
+    throw new JobbotError('usage', `Name the run by its number: \`${example}\`.`);
+  return id;
+}
+
+export function pipelineSubcommand(deps: PipelineModalDeps): Subcommand {
+  const { service, users } = deps;
   return {
     name: 'pipeline',
     usage: USAGE,
@@ -39,14 +45,8 @@ export function pipelineSubcommand(service: PipelineService, users: UserDirector
       switch (verb) {
         case 'new':
         case 'edit': {
-          const existing = verb === 'edit' ? service.get(needName('edit')) : undefined;
-          await ctx.client.views.open({
-            trigger_id: ctx.body.trigger_id,
-            view: pipelineModal(
-              { ...(existing ? { editing: existing.name } : {}), channel: ctx.body.channel_id },
-              { name: '', yaml: existing ? existing.yaml || stagesYaml(existing.stages) : '' },
-            ),
-          });
+          const view = openingView(deps, verb === 'edit' ? needName('edit') : undefined, ctx.body.channel_id);
+          await ctx.client.views.open({ trigger_id: ctx.body.trigger_id, view });
           await ctx.ack();
           return;
         }
@@ -54,8 +54,22 @@ export function pipelineSubcommand(service: PipelineService, users: UserDirector
           await ctx.ack(pipelineListMessage(service.list(), ctx.command));
           return;
         case 'show':
-          await ctx.ack(pipelineShowMessage(service.get(needName('show')), ctx.command));
+          if (arg?.startsWith('#')) {
+            const run = service.getRun(runNumber(arg, `${ctx.command} pipeline show #7`));
+            await ctx.ack(runStatusMessage(service.view(run), ctx.command));
+          } else await ctx.ack(pipelineShowMessage(service.get(needName('show')), ctx.command));
           return;
+        case 'history': {
+          const page = service.runs({
+            ...(arg ? { pipeline: arg } : {}),
+            offset: 0,
+            limit: PIPELINE_HISTORY_PAGE_SIZE,
+          });
+          await ctx.ack(
+            runHistoryMessage({ ...page, offset: 0, ...(arg ? { pipeline: arg } : {}) }, ctx.command),
+          );
+          return;
+        }
         case 'run': {
           const actor = await users.actor(ctx.body.user_id, ctx.body.user_name);
           const run = service.run(needName('run'), actor, ctx.body.channel_id);
@@ -63,12 +77,7 @@ export function pipelineSubcommand(service: PipelineService, users: UserDirector
           return;
         }
         case 'cancel': {
-          const id = Number.parseInt((arg ?? '').replace(/^#/, ''), 10);
-          if (!arg || !/^#?\d+$/.test(arg) || !Number.isSafeInteger(id))
-            throw new JobbotError(
-              'usage',
-              `Name the run by its number: \`${ctx.command} pipeline cancel 7\`.`,
-            );
+          const id = runNumber(arg, `${ctx.command} pipeline cancel 7`);
           const actor = await users.actor(ctx.body.user_id, ctx.body.user_name);
           const run = service.cancel(id, actor);
           await ctx.ack({ text: `Cancelled pipeline ${run.pipelineName} run #${run.id}.` });
@@ -81,12 +90,11 @@ export function pipelineSubcommand(service: PipelineService, users: UserDirector
   };
 }
 
-const metaSchema = z.object({ editing: z.string().optional(), channel: z.string().nullable() });
+const pageValue = z.object({ pipeline: z.string().optional(), offset: z.number().int().nonnegative() });
 
-export function registerPipelineListeners(
-  app: App,
-  deps: { service: PipelineService; users: UserDirectory; log: Logger },
-): void {
+export function registerPipelineListeners(app: App, deps: PipelineModalDeps & { command: string }): void {
+  registerPipelineModal(app, deps);
+
   app.action<BlockAction<ButtonAction>>(ACTION_PIPELINE_CANCEL, async ({ ack, action, body, respond }) => {
     await ack();
     try {
@@ -97,29 +105,24 @@ export function registerPipelineListeners(
     }
   });
 
-  app.view(PIPELINE_CALLBACK, async ({ ack, body, view, client }) => {
-    const meta = metaSchema.parse(JSON.parse(view.private_metadata || '{}'));
-    const values = view.state.values as Record<string, Record<string, { value?: string | null }>>;
-    const name = meta.editing ?? (values.name?.value?.value ?? '').trim();
-    const yaml = values.yaml?.value?.value ?? '';
-    const actor = await deps.users.actor(body.user.id, body.user.name);
-    const result = deps.service.save(name, yaml, actor);
-    if (!result.ok) {
-      const errors: Record<string, string> = {};
-      for (const e of result.errors) {
-        const block = e.field === 'name' && !meta.editing ? 'name' : 'yaml';
-        errors[block] = errors[block] ? `${errors[block]} ${e.message}` : e.message;
+  app.action<BlockAction<ButtonAction>>(
+    new RegExp(`^${ACTION_PIPELINE_HISTORY_PAGE}_(newer|older)$`),
+    async ({ ack, action, respond }) => {
+      await ack();
+      try {
+        const { pipeline, offset } = pageValue.parse(JSON.parse(action.value ?? '{}'));
+        const page = deps.service.runs({
+          ...(pipeline ? { pipeline } : {}),
+          offset,
+          limit: PIPELINE_HISTORY_PAGE_SIZE,
+        });
+        await respond({
+          replace_original: true,
+          ...runHistoryMessage({ ...page, offset, ...(pipeline ? { pipeline } : {}) }, deps.command),
+        });
+      } catch (err) {
+        await replyFailure(respond, err, deps.log, 'paging pipeline runs');
       }
-      for (const k of Object.keys(errors)) errors[k] = errors[k]!.slice(0, 1900);
-      await ack({ response_action: 'errors', errors });
-      return;
-    }
-    await ack();
-    deps.log.info({ pipeline: name, user: actor.id }, 'pipeline saved');
-    const message = pipelineSavedMessage(result.pipeline, result.created);
-    await client.chat
-      .postEphemeral({ channel: meta.channel ?? body.user.id, user: body.user.id, ...message })
-      .catch(() => client.chat.postMessage({ channel: body.user.id, ...message }))
-      .catch((err: unknown) => deps.log.warn({ err }, 'could not confirm a saved pipeline'));
-  });
+    },
+  );
 }

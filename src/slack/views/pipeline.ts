@@ -1,17 +1,18 @@
 /**
  * Messages about pipelines: the run's top-level status message (one line per stage, updated in
  * place), the replies in its thread (a stage starting, a job finishing, the verdict), the
- * create/edit modal, and the ephemeral list and show answers.
+ * ephemeral list, show and history answers (the create/edit modal is pipeline-modal.ts).
  */
-import type { types } from '@slack/bolt';
 import type { RunView } from '../../services/pipelines.js';
 import type { DispatchRecord } from '../../store/dispatches.js';
-import type { PipelineRecord } from '../../store/pipelines.js';
-import { type Block, clip, context, escapeMrkdwn, type MessageBody, section, textInput } from './blocks.js';
-import { actorText, stateIcon } from './history.js';
+import type { PipelineRecord, RunRecord } from '../../store/pipelines.js';
+import { type Block, clip, context, escapeMrkdwn, type MessageBody, section } from './blocks.js';
+import { type LogSnippet, verdictReply } from './dispatch.js';
+import { actorText, slackDate, stateIcon } from './history.js';
 
-export const PIPELINE_CALLBACK = 'pipeline_save';
 export const ACTION_PIPELINE_CANCEL = 'pipeline_cancel';
+export const ACTION_PIPELINE_HISTORY_PAGE = 'pipeline_history_page';
+export const PIPELINE_HISTORY_PAGE_SIZE = 15;
 
 const STAGE_ICONS: Record<string, string> = {
   waiting: ':double_vertical_bar:',
@@ -94,9 +95,17 @@ export function stageStartedReply(v: RunView, stage: number): MessageBody {
   return { text, blocks: [section(`:arrow_forward: ${escapeMrkdwn(text)}`)] };
 }
 
-export function jobFinishedReply(d: DispatchRecord): MessageBody {
+/** A job of the run finished: its verdict, then the tail of each container's log, as a lone dispatch's. */
+export function jobFinishedReply(
+  d: DispatchRecord,
+  logs: readonly LogSnippet[],
+  command: string,
+): MessageBody {
   const text = `${d.definitionName} #${d.number}: ${d.verdict ?? d.state}`;
-  return { text, blocks: [section(`${stateIcon(d.state)} ${mrkdwn(text)}`)] };
+  const { blocks } = verdictReply(text, logs);
+  blocks[0] = section(`${stateIcon(d.state)} ${mrkdwn(text)}`);
+  if (logs.length > 0) blocks.push(context(`Full logs: \`${command} logs ${d.number}\``));
+  return { text, blocks };
 }
 
 export function runVerdictReply(v: RunView): MessageBody {
@@ -144,35 +153,48 @@ export function pipelineSavedMessage(p: PipelineRecord, created: boolean): Messa
   return { text, blocks: [section(`:white_check_mark: ${escapeMrkdwn(text)}`)] };
 }
 
-export interface PipelineModalMeta {
-  /** Set when editing: the name cannot change. */
-  editing?: string;
-  channel: string | null;
+export interface RunHistoryPage {
+  pipeline?: string;
+  offset: number;
+  items: RunRecord[];
+  total: number;
 }
 
-const EXAMPLE = 'stages: [{jobs: [{job: migrate}]}, {jobs: [{job: web-smoke}, {job: api-smoke}]}]';
-
-export function pipelineModal(
-  meta: PipelineModalMeta,
-  values: { name: string; yaml: string },
-): types.ModalView {
-  const blocks: Block[] = [
-    context(
-      'Each stage lists jobs that run in parallel; a stage starts when every job of the one before succeeded. Overrides use the `key=value` names of `/job run`, e.g. `overrides: {image: perl:5.36}`.',
-    ),
-  ];
-  if (meta.editing) blocks.push(section(`*Pipeline ${escapeMrkdwn(meta.editing)}*`));
-  else blocks.push(textInput('name', 'Name', values.name, { max: 63, placeholder: 'deploy' }));
-  blocks.push(
-    textInput('yaml', 'Stages (YAML)', values.yaml, { multiline: true, max: 3000, placeholder: EXAMPLE }),
+/** `/job pipeline history [NAME]`: newest runs first, one line each, with a button to older ones. */
+export function runHistoryMessage(page: RunHistoryPage, command: string): MessageBody {
+  const what = page.pipeline ? `pipeline ${page.pipeline}` : 'pipelines';
+  if (page.total === 0) {
+    const text = `No runs of ${what} yet. Start one with \`${command} pipeline run NAME\`.`;
+    return { text, blocks: [section(escapeMrkdwn(text))] };
+  }
+  const lines = page.items.map(
+    (r) =>
+      `${stateIcon(r.state)} *${escapeMrkdwn(r.pipelineName)}* run #${r.id} · ${slackDate(r.createdAt)} · by ${actorText(r.actor)}\n${mrkdwn(clip(r.verdict ?? `running stage ${r.stage + 1} of ${r.stages.length}`, 500))}`,
   );
+  const last = page.offset + page.items.length;
+  const text = `Runs of ${what}: ${page.offset + 1}-${last} of ${page.total}`;
+  const blocks: Block[] = [
+    section(`*${escapeMrkdwn(text)}*`),
+    // One section a run: a page of long verdicts would not fit one section's 3,000 characters.
+    ...lines.map((l) => section(clip(l, 2900))),
+    context(`Details of a run: \`${command} pipeline show #N\`; its jobs are in \`${command} history\` too.`),
+  ];
+  const buttons = [];
+  if (page.offset > 0)
+    buttons.push(
+      pageButton('Newer runs', page.pipeline, Math.max(0, page.offset - PIPELINE_HISTORY_PAGE_SIZE)),
+    );
+  if (last < page.total) buttons.push(pageButton('Older runs', page.pipeline, last));
+  if (buttons.length > 0)
+    blocks.push({ type: 'actions', block_id: 'pipeline_history_pages', elements: buttons });
+  return { text, blocks };
+}
+
+function pageButton(label: string, pipeline: string | undefined, offset: number) {
   return {
-    type: 'modal',
-    callback_id: PIPELINE_CALLBACK,
-    title: { type: 'plain_text', text: meta.editing ? 'Edit pipeline' : 'New pipeline' },
-    submit: { type: 'plain_text', text: 'Save' },
-    close: { type: 'plain_text', text: 'Cancel' },
-    private_metadata: JSON.stringify(meta),
-    blocks,
+    type: 'button' as const,
+    text: { type: 'plain_text' as const, text: label },
+    action_id: `${ACTION_PIPELINE_HISTORY_PAGE}_${label.startsWith('Newer') ? 'newer' : 'older'}`,
+    value: JSON.stringify({ ...(pipeline ? { pipeline } : {}), offset }),
   };
 }
