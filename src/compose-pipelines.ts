@@ -4,11 +4,12 @@
  * notifications wrapper is made by main.ts before the DispatchService, and handed in here, because
  * the two services need each other.
  */
-import type { App } from '@slack/bolt';
+import type { App, webApi } from '@slack/bolt';
 import type { Config } from './config.js';
 import type { AuditTrail } from './domain/actor.js';
 import { pipelineRoutes } from './http/api/pipelines.js';
 import type { Logger } from './logger.js';
+import type { AccessGate } from './services/access.js';
 import type { DispatchService } from './services/dispatches.js';
 import { PipelineService } from './services/pipelines.js';
 import type { TokenService } from './services/tokens.js';
@@ -38,13 +39,17 @@ export function composePipelines(
     tokens: Pick<TokenService, 'allows'>;
     /** The job definitions a pipeline stage may pick from in the form. */
     jobNames: () => string[];
+    gate: AccessGate;
+    prepare(userId: string): Promise<void>;
+    /** Meters Slack calls (see http/metrics.ts). */
+    slackFetch?: webApi.FetchFunction;
   },
 ) {
   const deps = { ...base, ...services };
   const log = deps.log.child({ component: 'pipelines' });
   const store = new PipelineRepository(deps.db);
   // The notifier's client: retrying is the outbox's job, not the client's.
-  const client = createNotifierClient(deps.config, deps.log);
+  const client = createNotifierClient(deps.config, deps.log, undefined, deps.slackFetch);
   const notifier = new PipelineNotifier(store, client, log);
   const service = new PipelineService(
     store,
@@ -52,9 +57,18 @@ export function composePipelines(
     new SlackPipelineNotifications(store, () => notifier.wake(), deps.config.command),
     log,
     deps.audit,
+    undefined,
+    deps.gate,
   );
   deps.hook.listener = service;
-  const modal = { service, users: deps.users, log, jobNames: deps.jobNames };
+  const modal = {
+    service,
+    users: deps.users,
+    log,
+    jobNames: deps.jobNames,
+    requireManage: (id: string) =>
+      deps.gate.require({ kind: 'slack', id, name: id }, { kind: 'pipeline.manage' }),
+  };
   registerPipelineListeners(deps.app, { ...modal, command: deps.config.command });
   return {
     service,
@@ -63,6 +77,7 @@ export function composePipelines(
       tokens: deps.tokens,
       pipelines: service,
       resolveUser: (ref) => deps.users.resolve(ref),
+      prepare: (user) => deps.prepare(user),
     }),
     /** After the dispatches resumed: runs whose stage finished while Jobbot was down move on. */
     start(): void {

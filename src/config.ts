@@ -8,8 +8,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { parseEnv } from 'node:util';
-import yaml from 'js-yaml';
 import { z } from 'zod';
+import { OPEN_POLICY, type Policy, parsePolicy } from './domain/policy/index.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
@@ -32,8 +32,8 @@ export interface Config {
   port: number;
   kube: KubeSource;
   dbPath: string;
-  /** Parsed JOBBOT_CONFIG file; empty when no file is configured. */
-  file: FileConfig;
+  /** The access policy of the JOBBOT_CONFIG file; OPEN_POLICY when no file is configured. */
+  policy: Policy;
   filePath: string | undefined;
   command: string;
   logLevel: LogLevel;
@@ -64,21 +64,6 @@ const HELP: Record<string, string> = {
   SLACK_SIGNING_SECRET: `the Signing Secret under "Basic Information > App Credentials" of ${MANIFEST_HINT}; or set SLACK_APP_TOKEN to use Socket Mode instead`,
   SLACK_APP_TOKEN: `an App-Level Token with the connections:write scope (starts with xapp-) under "Basic Information > App-Level Tokens" of ${MANIFEST_HINT}`,
 };
-
-/**
- * The JOBBOT_CONFIG file. Clusters, admins, policies and guardrails are filled in by later features;
- * unknown top-level keys are refused now so that a typo never silently disables a rule.
- */
-const fileConfigSchema = z
-  .strictObject({
-    admins: z.unknown().optional(),
-    clusters: z.unknown().optional(),
-    policies: z.unknown().optional(),
-    guardrails: z.unknown().optional(),
-  })
-  .nullable()
-  .transform((v) => v ?? {});
-export type FileConfig = z.output<typeof fileConfigSchema>;
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -184,12 +169,12 @@ export function loadConfig(options: LoadOptions = {}): Config {
       `SLACK_SIGNING_SECRET is missing (needed unless SLACK_APP_TOKEN is set). Get it from ${HELP.SLACK_SIGNING_SECRET}.`,
     );
   }
-  let file: FileConfig = {};
+  let policy: Policy = OPEN_POLICY;
   const filePath = e?.JOBBOT_CONFIG ? path.resolve(cwd, e.JOBBOT_CONFIG) : undefined;
   if (filePath) {
-    const result = readFileConfig(filePath);
-    if (typeof result === 'string') problems.push(result);
-    else file = result;
+    const result = readPolicy(filePath);
+    if (result.ok) policy = result.policy;
+    else problems.push(result.message);
   }
   if (problems.length > 0 || !e) throw new ConfigError(problems);
 
@@ -208,7 +193,7 @@ export function loadConfig(options: LoadOptions = {}): Config {
       options.inCluster ?? (existsSync(SERVICE_ACCOUNT_TOKEN) && Boolean(env.KUBERNETES_SERVICE_HOST)),
     ),
     dbPath: path.resolve(cwd, e.JOBBOT_DB),
-    file,
+    policy,
     filePath,
     command: e.JOBBOT_COMMAND,
     logLevel: e.LOG_LEVEL,
@@ -246,29 +231,21 @@ function kubeSource(
   return { kind: 'none', looked: ['KUBECONFIG', fallback, 'in-cluster service account'] };
 }
 
-function readFileConfig(filePath: string): FileConfig | string {
+/**
+ * The JOBBOT_CONFIG file's policy, read at start-up and again on SIGHUP. Its format and checks are
+ * domain/policy's; here it is only read from disk.
+ */
+export function readPolicy(filePath: string): { ok: true; policy: Policy } | { ok: false; message: string } {
   let text: string;
   try {
     text = readFileSync(filePath, 'utf8');
   } catch {
-    return `JOBBOT_CONFIG points to ${filePath}, which cannot be read. Fix the path or unset JOBBOT_CONFIG.`;
+    return {
+      ok: false,
+      message: `JOBBOT_CONFIG points to ${filePath}, which cannot be read. Fix the path or unset JOBBOT_CONFIG.`,
+    };
   }
-  let doc: unknown;
-  try {
-    doc = yaml.load(text, { filename: filePath });
-  } catch (err) {
-    const mark = (err as { mark?: { line: number } }).mark;
-    const line = mark ? ` at line ${mark.line + 1}` : '';
-    return `JOBBOT_CONFIG file ${filePath} is not valid YAML${line}: ${(err as { reason?: string }).reason ?? 'parse error'}.`;
-  }
-  const result = fileConfigSchema.safeParse(doc);
-  if (!result.success) {
-    const first = result.error.issues[0];
-    const keys = first && 'keys' in first ? (first.keys as string[]).join(', ') : '';
-    const detail = keys ? `unknown key(s) ${keys}` : (first?.message ?? 'invalid');
-    return `JOBBOT_CONFIG file ${filePath}: ${detail}. Allowed top-level keys: admins, clusters, policies, guardrails.`;
-  }
-  return result.data;
+  return parsePolicy(text, filePath);
 }
 
 function readDotEnv(cwd: string): Record<string, string> {

@@ -26,14 +26,39 @@ const REDACT = [
   'req.headers["x-slack-signature"]',
 ];
 
-export function createLogger(level: LogLevel, destination?: DestinationStream): Logger {
+/** Secret-looking values of the policy's patterns, masked in messages and logged objects alike. */
+export interface LogMasking {
+  text(s: string): string;
+  object<T>(value: T): T;
+}
+
+export function createLogger(
+  level: LogLevel,
+  destination?: DestinationStream,
+  mask?: () => LogMasking,
+): Logger {
   return pino(
     {
       level,
       base: { app: 'jobbot' },
       redact: { paths: REDACT, censor: '[redacted]' },
       timestamp: pino.stdTimeFunctions.isoTime,
-      formatters: { level: (label) => ({ level: label }) },
+      formatters: {
+        level: (label) => ({ level: label }),
+        ...(mask ? { log: (o: Record<string, unknown>) => mask().object(o) } : {}),
+      },
+      ...(mask
+        ? {
+            hooks: {
+              logMethod(args: unknown[], method: (...a: unknown[]) => void) {
+                method.apply(
+                  this,
+                  args.map((a) => (typeof a === 'string' ? mask().text(a) : a)),
+                );
+              },
+            },
+          }
+        : {}),
     },
     destination,
   );

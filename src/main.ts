@@ -4,19 +4,24 @@
  * tests start, so they test the real wiring. Shutdown runs the other way round.
  */
 import { pathToFileURL } from 'node:url';
+import type { webApi } from '@slack/bolt';
+import { composeAccess, composeApprovals, reloadPolicy } from './compose-access.js';
 import { composePipelines } from './compose-pipelines.js';
 import { type Config, ConfigError, loadConfig } from './config.js';
 import type { AuditTrail } from './domain/actor.js';
 import type { AuditAction } from './domain/audit.js';
+import { createMasker } from './domain/policy/index.js';
 import { apiHandlers } from './http/api/handlers.js';
 import { createApi } from './http/api/router.js';
-import { createMetrics } from './http/metrics.js';
+import { meteredNotifications } from './http/metered-notifications.js';
+import { createMetrics, meteredSlackFetch, registerStoreGauges } from './http/metrics.js';
 import { createHttpServer, type Readiness } from './http/server.js';
-import { ClusterRegistry, clustersFrom, loadKubeConfig } from './kube/clusters.js';
+import { ClusterRegistry, clustersFrom, loadKubeConfig, policyClusters } from './kube/clusters.js';
 import { KubeDispatchAdapter } from './kube/dispatch-kube.js';
 import { KubeJobs } from './kube/jobs.js';
+import { meterKubeConfig } from './kube/metering.js';
 import { JobWatcher } from './kube/watcher.js';
-import { createLogger, type Logger } from './logger.js';
+import { createLogger, type Logger, type LogMasking } from './logger.js';
 import { AuditService } from './services/audit.js';
 import { DefinitionService } from './services/definitions.js';
 import { DispatchService } from './services/dispatches.js';
@@ -35,6 +40,7 @@ import { registerYamlShortcut } from './slack/listeners/yaml-shortcut.js';
 import { LogDelivery } from './slack/log-delivery.js';
 import { SlackNotifier } from './slack/notifier.js';
 import { PipelineAwareNotifications } from './slack/pipeline-notifications.js';
+import { ignoreRedeliveries } from './slack/redelivery.js';
 import { auditSubcommand } from './slack/subcommands/audit.js';
 import { definitionSubcommands } from './slack/subcommands/definitions.js';
 import { dispatchSubcommands } from './slack/subcommands/dispatches.js';
@@ -47,8 +53,11 @@ import { isDatabaseOpen, openDatabase } from './store/db.js';
 import { DefinitionRepository } from './store/definitions.js';
 import { DispatchRepository } from './store/dispatches.js';
 import { DraftRepository } from './store/drafts.js';
+import { StoreGauges } from './store/gauges.js';
 import { OutboxRepository } from './store/outbox.js';
+import { SlackRequestRepository } from './store/slack-requests.js';
 import { TokenRepository } from './store/tokens.js';
+import { DEFAULT_TIMING, type Timing } from './timing.js';
 
 export interface Running {
   port: number;
@@ -56,10 +65,14 @@ export interface Running {
   log: Logger;
   readiness(): Readiness;
   stop(): Promise<void>;
+  /** Reads JOBBOT_CONFIG again (SIGHUP); an invalid file keeps the policy in force. */
+  reloadPolicy(): { ok: boolean; message: string };
 }
 
 export interface StartOptions {
   logger?: Logger;
+  /** Timeouts, retries and watchdogs; tests running emulated time pass scaled ones. */
+  timing?: Partial<Timing>;
 }
 
 /** Thrown when start-up cannot go on for a reason the operator must fix; main prints it and exits 1. */
@@ -68,7 +81,11 @@ export class StartupError extends Error {
 }
 
 export async function start(config: Config, options: StartOptions = {}): Promise<Running> {
-  const log = options.logger ?? createLogger(config.logLevel);
+  // The access service is made after the logger; until then the policy's own masks are used.
+  const startMasker = createMasker(config.policy.maskPatterns);
+  let masker = (): LogMasking => startMasker;
+  const log = options.logger ?? createLogger(config.logLevel, undefined, () => masker());
+  const timing: Timing = { ...DEFAULT_TIMING, ...options.timing };
   if (!config.filePath) {
     log.warn(
       'No JOBBOT_CONFIG file: every workspace member may create, change and dispatch any job. See README.md, "Access control".',
@@ -76,12 +93,24 @@ export async function start(config: Config, options: StartOptions = {}): Promise
   }
   const db = openDatabase(config.dbPath);
   const metrics = createMetrics();
+  registerStoreGauges(metrics, new StoreGauges(db));
 
   const kubeConfig = loadKubeConfig(config.kube);
-  const clusters = new ClusterRegistry(
-    clustersFrom(kubeConfig, config.kube),
-    log.child({ component: 'clusters' }),
-  );
+  const chosen = policyClusters(clustersFrom(kubeConfig, config.kube), config.policy);
+  if (chosen.problems.length > 0) {
+    db.close();
+    throw new StartupError(chosen.problems.join(' '));
+  }
+  for (const c of chosen.clusters)
+    meterKubeConfig(c.kubeConfig, {
+      request: (verb, resource) => metrics.kubeRequests.inc({ verb, resource }),
+      error: (verb, resource, status) => metrics.kubeErrors.inc({ verb, resource, status }),
+    });
+  const clusters = new ClusterRegistry(chosen.clusters, log.child({ component: 'clusters' }), {
+    checkTimeoutMs: timing.clusterCheckTimeoutMs,
+    recheckIntervalMs: timing.clusterRecheckMs,
+    recheckSpacingMs: Math.min(1_000, timing.clusterRecheckMs),
+  });
   if (config.kube.kind === 'none') {
     log.warn(
       { looked: config.kube.looked },
@@ -89,7 +118,8 @@ export async function start(config: Config, options: StartOptions = {}): Promise
     );
   }
 
-  const web = createWebClient(config, log);
+  const slackFetch = meteredSlackFetch(metrics) as webApi.FetchFunction;
+  const web = createWebClient(config, log, slackFetch);
   const identity = new SlackIdentity(web, log.child({ component: 'slack' }));
   try {
     await identity.start();
@@ -98,21 +128,39 @@ export async function start(config: Config, options: StartOptions = {}): Promise
     if (err instanceof SlackTokenRejected) throw new StartupError(err.message);
     throw err;
   }
-  const slack = createSlackApp(config, identity, log);
+  const slack = createSlackApp(config, identity, log, slackFetch);
+  // First of the global middleware: a redelivered request must not reach any listener.
+  ignoreRedeliveries(slack.app, new SlackRequestRepository(db), log.child({ component: 'slack' }));
+  const access = composeAccess({ policy: config.policy, web, app: slack.app, log });
+  masker = () => access.mask;
+  const requireManage = (id: string) =>
+    access.require({ kind: 'slack', id, name: id }, { kind: 'definition.manage' });
+  const offersFor = (id: string) => ({
+    dispatch: (d: { name: string; cluster: string; namespace: string }) => access.mayDispatch(id, d),
+    manage: access.allows(id, { kind: 'definition.manage' }),
+    mask: <T>(value: T): T => access.maskObject(value),
+  });
 
   // Interactive calls answer a person inside Slack's 3-second window, so cluster calls are kept short.
-  const kube = new KubeJobs(clusters, { interactiveMs: 1_200, backgroundMs: 30_000 });
+  const kube = new KubeJobs(clusters, {
+    interactiveMs: timing.kubeInteractiveMs,
+    backgroundMs: timing.kubeBackgroundMs,
+  });
   const audit = new AuditService(new AuditRepository(db), log.child({ component: 'audit' }));
   const auditTrail: AuditTrail = {
-    record: (actor, action, target, details) => audit.record(actor, action as AuditAction, target, details),
+    // Secret-looking values are masked before the entry is hashed and stored: the log is append-only.
+    record: (actor, action, target, details) =>
+      audit.record(actor, action as AuditAction, target, access.mask.object(details)),
   };
   const definitions = new DefinitionService(
     new DefinitionRepository(db),
     kube,
     new DraftRepository(db),
     auditTrail,
+    undefined,
+    access,
   );
-  const users = new UserDirectory(web);
+  const users = new UserDirectory(web, Date.now, timing.userLookupMs);
   const tokens = new TokenService(new TokenRepository(db), auditTrail);
 
   const subcommands: Subcommand[] = [];
@@ -120,14 +168,26 @@ export async function start(config: Config, options: StartOptions = {}): Promise
     config.filePath
       ? []
       : ['No access policy is configured: everyone in this workspace may use every command.'];
-  const watcher = new JobWatcher(clusters, log.child({ component: 'watch' }));
+  const watcher = new JobWatcher(clusters, log.child({ component: 'watch' }), {
+    initialBackoffMs: timing.watchInitialBackoffMs,
+    maxBackoffMs: timing.watchMaxBackoffMs,
+    listTimeoutMs: timing.watchListTimeoutMs,
+    silenceMs: timing.watchSilenceMs,
+    onRestart: (cluster, namespace, reason) => metrics.watchRestarts.inc({ cluster, namespace, reason }),
+    watchTimeoutSeconds: timing.watchTimeoutSeconds,
+  });
   const dispatchStore = new DispatchRepository(db);
   const outbox = new OutboxRepository(db);
   const notifier = new SlackNotifier(
     outbox,
     dispatchStore,
-    createNotifierClient(config, log),
+    createNotifierClient(config, log, timing.slackTimeoutMs, slackFetch),
     log.child({ component: 'notifier' }),
+    {
+      firstRetryMs: timing.slackFirstRetryMs,
+      maxRetryMs: timing.slackMaxRetryMs,
+      uploadTimeoutMs: timing.slackTimeoutMs,
+    },
   );
   // A pipeline's dispatches tell their story in the run's thread, not in threads of their own.
   const dispatchNotifications = new PipelineAwareNotifications(
@@ -142,13 +202,28 @@ export async function start(config: Config, options: StartOptions = {}): Promise
   const dispatches = new DispatchService(
     definitions,
     dispatchStore,
-    new KubeDispatchAdapter(kube, watcher),
-    dispatchNotifications,
+    new KubeDispatchAdapter(kube, watcher, {
+      readLimitBytes: 16 * 1024 * 1024,
+      logRetries: timing.logRetries,
+      logRetryMs: timing.logRetryMs,
+    }),
+    meteredNotifications(dispatchNotifications, metrics),
     log.child({ component: 'dispatch' }),
-    config.dispatch,
+    {
+      ...config.dispatch,
+      createAttempts: timing.createAttempts,
+      createRetryMs: timing.createRetryMs,
+      deleteRetryMs: timing.deleteRetryMs,
+      deleteRetryMaxMs: timing.deleteRetryMaxMs,
+      lostContactMs: timing.lostContactMs,
+      contactCheckMs: timing.contactCheckMs,
+    },
     auditTrail,
+    undefined,
+    access,
   );
   watcher.onChange((ref) => void dispatches.changed(ref.dispatch, ref));
+  watcher.onSync((where) => dispatches.resync(where));
   const logDelivery = new LogDelivery(dispatches, web, log.child({ component: 'logs' }));
   const home = new AppHome(
     web,
@@ -157,6 +232,8 @@ export async function start(config: Config, options: StartOptions = {}): Promise
     config.command,
     () => notes()[0],
     log.child({ component: 'home' }),
+    Date.now,
+    (user, def) => access.mayDispatch(user, def),
   );
   const retention = new LogRetention(dispatchStore, config.retention, log.child({ component: 'retention' }));
 
@@ -168,12 +245,30 @@ export async function start(config: Config, options: StartOptions = {}): Promise
       users,
       tokens,
       jobNames: () => definitions.list({ offset: 0, limit: 1000 }).items.map((d) => d.name),
+      gate: access,
+      prepare: (user) => access.prepare(user),
+      slackFetch,
     },
   );
+  const approvals = composeApprovals({
+    db,
+    web,
+    app: slack.app,
+    access,
+    dispatches,
+    users,
+    audit: auditTrail,
+    log,
+  });
   subcommands.push(
-    helpSubcommand(() => subcommands, notes),
-    ...definitionSubcommands(definitions, (n, command) => detailsOf(dispatches, n, command)),
-    ...dispatchSubcommands(dispatches, users),
+    helpSubcommand(
+      () => subcommands,
+      notes,
+      (user, sub) => access.offers(user, sub),
+    ),
+    ...definitionSubcommands(definitions, (n, command) => detailsOf(dispatches, n, command), offersFor),
+    ...dispatchSubcommands(dispatches, approvals.service, users),
+    ...approvals.subcommands,
     ...historySubcommands(dispatches, logDelivery),
     auditSubcommand(audit),
     tokenSubcommand(tokens, users),
@@ -190,15 +285,22 @@ export async function start(config: Config, options: StartOptions = {}): Promise
   });
   registerDispatchListeners(slack.app, {
     service: dispatches,
+    approvals: approvals.service,
     users,
     log: log.child({ component: 'dispatch' }),
   });
-  registerYamlShortcut(slack.app, { service: definitions, log: log.child({ component: 'definitions' }) });
+  registerYamlShortcut(slack.app, {
+    service: definitions,
+    log: log.child({ component: 'definitions' }),
+    requireManage,
+  });
   registerDefinitionListeners(slack.app, {
     service: definitions,
     users,
     command: config.command,
     log: log.child({ component: 'definitions' }),
+    offersFor,
+    requireManage,
   });
   registerSlashCommand(slack.app, {
     command: config.command,
@@ -206,6 +308,7 @@ export async function start(config: Config, options: StartOptions = {}): Promise
     fallback: 'help',
     log: log.child({ component: 'commands' }),
     metrics,
+    access,
   });
 
   const readiness = (): Readiness => {
@@ -221,7 +324,14 @@ export async function start(config: Config, options: StartOptions = {}): Promise
   const api = createApi(
     {
       tokens,
-      handlers: apiHandlers({ tokens, dispatches, definitions, resolveUser: (ref) => users.resolve(ref) }),
+      handlers: apiHandlers({
+        tokens,
+        dispatches,
+        definitions,
+        approvals: approvals.service,
+        access,
+        resolveUser: (ref) => users.resolve(ref),
+      }),
       log: log.child({ component: 'api' }),
     },
     { perMinute: config.api?.perMinute ?? 60 },
@@ -235,6 +345,7 @@ export async function start(config: Config, options: StartOptions = {}): Promise
   await slack.start();
   dispatches.resume();
   pipelines.start();
+  approvals.start();
   notifier.wake();
   retention.start();
   log.info({ port, mode: slack.mode, clusters: clusters.names(), command: config.command }, 'Jobbot started');
@@ -246,7 +357,9 @@ export async function start(config: Config, options: StartOptions = {}): Promise
       await http.close();
       await slack.stop();
       watcher.close();
+      dispatches.close();
       retention.stop();
+      approvals.stop();
       home.stop();
       await Promise.race([dispatches.idle(), new Promise((r) => setTimeout(r, 10_000).unref())]);
       await notifier.stop();
@@ -258,7 +371,14 @@ export async function start(config: Config, options: StartOptions = {}): Promise
     })();
     return stopping;
   };
-  return { port, mode: slack.mode, log, readiness, stop };
+  return {
+    port,
+    mode: slack.mode,
+    log,
+    readiness,
+    stop,
+    reloadPolicy: () => reloadPolicy(config.filePath, access, auditTrail, log),
+  };
 }
 
 async function main(): Promise<void> {
@@ -282,6 +402,10 @@ async function main(): Promise<void> {
     }
     throw err;
   }
+  process.on('SIGHUP', () => {
+    running.log.info({ signal: 'SIGHUP' }, 'signal received: reloading the policy');
+    running.reloadPolicy();
+  });
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => {
       running.log.info({ signal }, 'signal received');

@@ -18,6 +18,13 @@ export interface AuditTrail {
 
 export const NO_AUDIT: AuditTrail = { record: () => {} };
 
+/** The Slack user behind an actor: a token acts for the user it names, else for its creator. */
+export function personOf(actor: Actor): string | undefined {
+  if (actor.kind === 'slack') return actor.id;
+  if (actor.kind === 'token') return actor.onBehalfOf ?? actor.ownerId;
+  return undefined;
+}
+
 /** Only a plain Slack user id is put in a mention, so a stored value can never inject markup. */
 const SLACK_ID = /^[UW][A-Z0-9]{2,}$/;
 

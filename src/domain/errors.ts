@@ -17,6 +17,11 @@ export type ErrorCode =
   | 'pipeline_run_not_found'
   | 'pipeline_not_cancellable'
   | 'invalid_pipeline'
+  | 'forbidden'
+  | 'approval_required'
+  | 'approval_not_found'
+  | 'approval_closed'
+  | 'already_approved'
   | 'internal_error';
 
 export class JobbotError extends Error {

@@ -4,10 +4,12 @@
  * Jobbot keeps serving the others and reports the failed check in the log and in /readyz, and keeps
  * checking so the report heals by itself.
  */
+
 import { KubeConfig, VersionApi } from '@kubernetes/client-node';
 import type { KubeSource } from '../config.js';
+import type { Policy } from '../domain/policy/index.js';
 import type { Logger } from '../logger.js';
-import { TimeoutError, withTimeout } from './timeout.js';
+import { TimeoutError, withDeadline } from './timeout.js';
 
 export interface ClusterCheck {
   cluster: string;
@@ -61,6 +63,8 @@ export function clustersFrom(kc: KubeConfig, source: KubeSource): Cluster[] {
 export interface ClusterRegistryOptions {
   checkTimeoutMs?: number;
   recheckIntervalMs?: number;
+  /** Least time between two checks of one cluster asked for by `recheck`. Default 1 s. */
+  recheckSpacingMs?: number;
 }
 
 export class ClusterRegistry {
@@ -69,13 +73,19 @@ export class ClusterRegistry {
   readonly #log: Logger;
   readonly #timeoutMs: number;
   readonly #intervalMs: number;
+  readonly #spacingMs: number;
+  /** Checks in flight, and when each cluster's last one ended, so `recheck` never piles them up. */
+  readonly #inFlight = new Map<string, Promise<ClusterCheck>>();
+  readonly #lastEnded = new Map<string, number>();
   #timer: NodeJS.Timeout | undefined;
+  #stopped = false;
 
   constructor(clusters: Cluster[], log: Logger, options: ClusterRegistryOptions = {}) {
     this.#clusters = new Map(clusters.map((c) => [c.name, c]));
     this.#log = log;
     this.#timeoutMs = options.checkTimeoutMs ?? 5_000;
     this.#intervalMs = options.recheckIntervalMs ?? 30_000;
+    this.#spacingMs = options.recheckSpacingMs ?? 1_000;
     for (const c of clusters)
       this.#checks.set(c.name, { cluster: c.name, reachable: false, checkedAt: undefined });
   }
@@ -100,6 +110,7 @@ export class ClusterRegistry {
   }
 
   stop(): void {
+    this.#stopped = true;
     clearInterval(this.#timer);
   }
 
@@ -107,11 +118,35 @@ export class ClusterRegistry {
     return Promise.all([...this.#clusters.values()].map((c) => this.check(c)));
   }
 
-  private async check(cluster: Cluster): Promise<ClusterCheck> {
+  /**
+   * Something just failed (or recovered) on this cluster: check it now rather than at the next round,
+   * so /readyz follows the cluster closely. At most one check per cluster at a time, spaced out.
+   */
+  recheck(name: string): void {
+    const cluster = this.#clusters.get(name);
+    if (!cluster || this.#stopped || this.#inFlight.has(name)) return;
+    if (Date.now() - (this.#lastEnded.get(name) ?? 0) < this.#spacingMs) return;
+    void this.check(cluster);
+  }
+
+  private check(cluster: Cluster): Promise<ClusterCheck> {
+    const running = this.#inFlight.get(cluster.name);
+    if (running) return running;
+    const check = this.checkNow(cluster).finally(() => {
+      this.#inFlight.delete(cluster.name);
+      this.#lastEnded.set(cluster.name, Date.now());
+    });
+    this.#inFlight.set(cluster.name, check);
+    return check;
+  }
+
+  private async checkNow(cluster: Cluster): Promise<ClusterCheck> {
     const before = this.#checks.get(cluster.name);
     let result: ClusterCheck;
     try {
-      const info = await withTimeout(cluster.kubeConfig.makeApiClient(VersionApi).getCode(), this.#timeoutMs);
+      const info = await withDeadline(this.#timeoutMs, (o) =>
+        cluster.kubeConfig.makeApiClient(VersionApi).getCode(o),
+      );
       result = {
         cluster: cluster.name,
         reachable: true,
@@ -145,4 +180,24 @@ function describe(err: unknown, server: string): string {
   if (typeof e.code === 'number') return `${server} answered HTTP ${e.code}`;
   const sys = e.cause?.code ?? (typeof e.code === 'string' ? e.code : undefined);
   return sys ? `cannot connect to ${server} (${sys})` : `cannot reach ${server}: ${e.message ?? String(err)}`;
+}
+
+/**
+ * The clusters the policy names, each under its policy name and built from its kubeconfig context;
+ * every context when the policy names none. Problems are for the operator, before start-up.
+ */
+export function policyClusters(all: Cluster[], policy: Policy): { clusters: Cluster[]; problems: string[] } {
+  if (!policy.clusters) return { clusters: all, problems: [] };
+  const problems: string[] = [];
+  const clusters: Cluster[] = [];
+  for (const [name, c] of Object.entries(policy.clusters)) {
+    const context = c.context ?? name;
+    const found = all.find((k) => k.name === context);
+    if (found) clusters.push({ ...found, name });
+    else
+      problems.push(
+        `The policy's cluster ${name} uses kubeconfig context ${context}, which the kubeconfig does not have (it has: ${all.map((k) => k.name).join(', ') || 'none'}).`,
+      );
+  }
+  return { clusters, problems };
 }

@@ -14,6 +14,8 @@ export interface DispatchKubeOptions {
   /** Bytes read of each container's log; the service then keeps its head and tail up to its cap. */
   readLimitBytes: number;
   logRetries: number;
+  /** First wait before retrying a log read. */
+  logRetryMs?: number;
 }
 
 export class KubeDispatchAdapter implements DispatchKube {
@@ -31,10 +33,20 @@ export class KubeDispatchAdapter implements DispatchKube {
     return this.jobs.deleteJob(cluster, namespace, name, { background: true });
   }
 
+  async jobExists(cluster: string, namespace: string, name: string) {
+    const job = await this.jobs.getJob(cluster, namespace, name, { background: true });
+    return job.ok ? { ok: true as const, value: job.value !== undefined } : job;
+  }
+
+  unsyncedFor(cluster: string, namespace: string): number {
+    return this.watcher.unsyncedFor(cluster, namespace);
+  }
+
   async gatherLogs(cluster: string, namespace: string, pods: PodLike[]): Promise<GatheredLog[]> {
     const result = await this.jobs.gatherLogs(cluster, namespace, pods as V1Pod[], {
       maxBytes: this.options.readLimitBytes,
       retries: this.options.logRetries,
+      ...(this.options.logRetryMs !== undefined ? { backoffMs: this.options.logRetryMs } : {}),
     });
     if (result.ok) return result.value;
     return (pods as V1Pod[]).flatMap((p) =>

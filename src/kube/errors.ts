@@ -4,6 +4,7 @@
  * turns both into a small union the services can act on without knowing the client.
  */
 import { ApiException } from '@kubernetes/client-node';
+import { TimeoutError } from './timeout.js';
 
 export interface FieldCause {
   /** Kubernetes field path, e.g. spec.template.spec.containers[0].image. */
@@ -50,6 +51,7 @@ export function classifyKubeError(err: unknown): KubeFailure {
         return { kind: 'unavailable', message };
     }
   }
+  if (err instanceof TimeoutError) return { kind: 'unavailable', message: err.message };
   const e = err as { message?: string; cause?: { code?: string }; code?: string };
   const code = e.cause?.code ?? e.code;
   return { kind: 'unavailable', message: code ? `cannot connect (${code})` : (e.message ?? String(err)) };

@@ -12,6 +12,10 @@
  * - served: the generation whose cache answers `list()`: the last one that completed a list.
  * - synced: the served cache holds a complete list and the watch after it is open, so every later
  *   change arrives.
+ * - silence: no event, bookmark or end of stream for `silenceMs` while synced. A connection cut
+ *   somewhere in between (a NAT or proxy dropping it) can leave a watch open and silent for ever, so
+ *   the watchdog treats silence as a failure: a new generation lists afresh. Watches ask for bookmarks
+ *   and for a server-side timeout, so a healthy but quiet watch is never silent that long.
  */
 import {
   type ConfigurationOptions,
@@ -19,12 +23,10 @@ import {
   type KubernetesListObject,
   type KubernetesObject,
   ListWatch,
-  Observable,
-  type ObservableMiddleware,
   Watch,
 } from '@kubernetes/client-node';
 import type { Logger } from '../logger.js';
-import { withTimeout } from './timeout.js';
+import { abortable, withTimeout } from './timeout.js';
 
 export interface StreamSink<T> {
   /** Added or modified in the served cache. */
@@ -33,12 +35,20 @@ export interface StreamSink<T> {
   deleted(obj: T): void;
   /** A (re)list completed: every cached object, and those the previous generation had but it lacks. */
   listed(objects: readonly T[], vanished: readonly T[]): void;
+  /** The stream became synced (after a list, once its watch opened). */
+  synced?(): void;
+  /** The stream failed and waits to restart; `reason` is `expired` (410), `silent` or `error`. */
+  failed?(reason: 'expired' | 'silent' | 'error'): void;
 }
 
 export interface StreamOptions {
   initialBackoffMs: number;
   maxBackoffMs: number;
   listTimeoutMs: number;
+  /** Silence (no event, bookmark or end) on a synced watch after which it is restarted. */
+  silenceMs: number;
+  /** Asked of the API server, which then ends each watch after about this long. */
+  watchTimeoutSeconds: number;
   random: () => number;
 }
 
@@ -55,11 +65,19 @@ export interface StreamSpec<T extends KubernetesObject> {
 
 class StoppedError extends Error {}
 
+class SilentWatchError extends Error {
+  constructor(readonly ms: number) {
+    super(`no event or bookmark for ${ms} ms`);
+  }
+}
+
 interface WatchHooks {
   /** ListWatch starts a watch: after a list, its cache holds the list by now. */
   starting(): void;
   /** The API server answered 200: events flow. */
   opened(): void;
+  /** An event or bookmark arrived. */
+  activity(): void;
 }
 
 /** A Watch whose open stream can be aborted from outside, and that tells when one starts and opens. */
@@ -70,6 +88,7 @@ class TrackedWatch extends Watch {
   constructor(
     kc: KubeConfig,
     private readonly hooks: WatchHooks,
+    private readonly timeoutSeconds: number,
   ) {
     super(kc);
   }
@@ -83,7 +102,13 @@ class TrackedWatch extends Watch {
     // ListWatch only aborts the request it already holds; one still connecting would outlive stop().
     if (this.#stopped) return new AbortController();
     this.hooks.starting();
-    const controller = await super.watch(path, query, callback, done);
+    // Bookmarks and a server-side end keep a healthy watch audible, so the watchdog can tell silence.
+    const asked = { ...query, allowWatchBookmarks: true, timeoutSeconds: this.timeoutSeconds };
+    const heard = (phase: string, apiObj: unknown, watchObj?: unknown) => {
+      this.hooks.activity();
+      callback(phase, apiObj, watchObj);
+    };
+    const controller = await super.watch(path, asked, heard, done);
     // A refused watch has called done(err) by now, and that stopped this Watch.
     if (this.#stopped) controller.abort();
     else {
@@ -109,8 +134,13 @@ class Generation<T extends KubernetesObject> {
   readonly watch: TrackedWatch;
   readonly informer: ListWatch<T>;
 
-  constructor(spec: StreamSpec<T>, list: () => Promise<KubernetesListObject<T>>, hooks: WatchHooks) {
-    this.watch = new TrackedWatch(spec.kubeConfig, hooks);
+  constructor(
+    spec: StreamSpec<T>,
+    list: () => Promise<KubernetesListObject<T>>,
+    hooks: WatchHooks,
+    timeoutSeconds: number,
+  ) {
+    this.watch = new TrackedWatch(spec.kubeConfig, hooks, timeoutSeconds);
     this.informer = new ListWatch<T>(spec.path, this.watch, list, false, spec.labelSelector);
   }
 
@@ -131,6 +161,9 @@ export class InformerStream<T extends KubernetesObject> {
   #down = false;
   #healthySince: number | undefined;
   #timer: NodeJS.Timeout | undefined;
+  #watchdog: NodeJS.Timeout | undefined;
+  #lastHeard = Date.now();
+  #downSince: number | undefined = Date.now();
 
   constructor(
     private readonly spec: StreamSpec<T>,
@@ -143,27 +176,43 @@ export class InformerStream<T extends KubernetesObject> {
     return this.#synced;
   }
 
+  /** Since when the stream has not been synced (its start, a re-list, a failure); undefined when synced. */
+  get downSince(): number | undefined {
+    return this.#downSince;
+  }
+
   list(): readonly T[] {
     return this.#served?.informer.list() ?? [];
   }
 
   start(): void {
     if (this.#closed) return;
-    const gen: Generation<T> = new Generation(this.spec, () => this.#list(gen), {
-      starting: () => {
-        if (!gen.listing) return;
-        gen.listing = false;
-        this.#listed(gen);
+    const gen: Generation<T> = new Generation(
+      this.spec,
+      () => this.#list(gen),
+      {
+        starting: () => {
+          if (!gen.listing) return;
+          gen.listing = false;
+          this.#listed(gen);
+        },
+        opened: () => {
+          if (gen === this.#active) this.#lastHeard = Date.now();
+          if (!gen.opening || gen.stopped) return;
+          gen.opening = false;
+          if (this.#down) this.log.info({ ...this.spec.context }, 'watch resumed after a re-list');
+          this.#down = false;
+          this.#synced = true;
+          this.#downSince = undefined;
+          this.#healthySince = Date.now();
+          this.sink.synced?.();
+        },
+        activity: () => {
+          if (gen === this.#active) this.#lastHeard = Date.now();
+        },
       },
-      opened: () => {
-        if (!gen.opening || gen.stopped) return;
-        gen.opening = false;
-        if (this.#down) this.log.info({ ...this.spec.context }, 'watch resumed after a re-list');
-        this.#down = false;
-        this.#synced = true;
-        this.#healthySince = Date.now();
-      },
-    });
+      this.opts.watchTimeoutSeconds,
+    );
     this.#active = gen;
     const { informer } = gen;
     // Events of a generation still on its first list are covered by the listed() that follows it.
@@ -179,19 +228,42 @@ export class InformerStream<T extends KubernetesObject> {
     );
     informer.on('error', (err) => this.#failed(gen, err));
     informer.start().catch((err: unknown) => this.#failed(gen, err));
+    this.#armWatchdog();
   }
 
   stop(): void {
     this.#closed = true;
     this.#synced = false;
     clearTimeout(this.#timer);
+    clearTimeout(this.#watchdog);
     this.#timer = undefined;
+    this.#watchdog = undefined;
     this.#active?.stop();
     this.#served?.stop();
   }
 
+  /** Checks a few times per silence period; only a synced stream can be silent (else it is listing). */
+  #armWatchdog(): void {
+    if (this.#watchdog || this.#closed) return;
+    const every = Math.max(10, Math.floor(this.opts.silenceMs / 4));
+    this.#watchdog = setTimeout(() => {
+      this.#watchdog = undefined;
+      const gen = this.#active;
+      const quietFor = Date.now() - this.#lastHeard;
+      if (gen && this.#synced && quietFor > this.opts.silenceMs)
+        this.#failed(gen, new SilentWatchError(this.opts.silenceMs));
+      this.#armWatchdog();
+    }, every);
+    this.#watchdog.unref();
+  }
+
+  #unsynced(): void {
+    this.#downSince ??= Date.now();
+    this.#synced = false;
+  }
+
   async #list(gen: Generation<T>): Promise<KubernetesListObject<T>> {
-    if (gen === this.#served) this.#synced = false;
+    if (gen === this.#served) this.#unsynced();
     const list = await withTimeout(this.spec.list(abortable(gen.abort.signal)), this.opts.listTimeoutMs);
     // ListWatch goes on to watch after a list even when stopped meanwhile; failing here prevents it.
     if (gen.stopped) throw new StoppedError('stopped');
@@ -216,8 +288,9 @@ export class InformerStream<T extends KubernetesObject> {
   #failed(gen: Generation<T>, err: unknown): void {
     if (gen.stopped || gen !== this.#active || this.#closed) return;
     gen.stop();
-    this.#synced = false;
+    this.#unsynced();
     this.#down = true;
+    this.sink.failed?.(failureReason(err));
     const healthyFor = this.#healthySince === undefined ? 0 : Date.now() - this.#healthySince;
     // A watch that ran fine for a while starts over at the shortest wait; one failing at once backs off.
     if (healthyFor >= this.opts.maxBackoffMs) this.#failures = 0;
@@ -238,21 +311,14 @@ export class InformerStream<T extends KubernetesObject> {
   }
 }
 
-/** Client call options that end the request when `signal` aborts (else a list outlives stop()). */
-function abortable(signal: AbortSignal): ConfigurationOptions {
-  const middleware: ObservableMiddleware = {
-    pre: (context) => {
-      context.setSignal(signal);
-      return new Observable(Promise.resolve(context));
-    },
-    post: (context) => new Observable(Promise.resolve(context)),
-  };
-  // Appended: the configuration's own middleware must stay in place.
-  return { middleware: [middleware], middlewareMergeStrategy: 'append' };
-}
-
 function key(obj: KubernetesObject): string {
   return `${obj.metadata?.namespace ?? ''}/${obj.metadata?.name ?? ''}`;
+}
+
+function failureReason(err: unknown): 'expired' | 'silent' | 'error' {
+  if (err instanceof SilentWatchError) return 'silent';
+  const e = err as { statusCode?: number; code?: unknown };
+  return e.statusCode === 410 || e.code === 410 ? 'expired' : 'error';
 }
 
 function describe(err: unknown): string {

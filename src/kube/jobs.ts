@@ -10,6 +10,7 @@
 import {
   ApiException,
   BatchV1Api,
+  type ConfigurationOptions,
   CoreV1Api,
   type KubeConfig,
   type V1Job,
@@ -19,7 +20,7 @@ import { type JobManifest, LABEL_DISPATCH, LABEL_MANAGED_BY } from '../domain/de
 import type { ClusterRegistry } from './clusters.js';
 import { classifyKubeError, type KubeFailure } from './errors.js';
 import { type GatheredLog, type GatherOptions, gatherPodLogs } from './logs.js';
-import { withTimeout } from './timeout.js';
+import { withDeadline } from './timeout.js';
 
 export type KubeResult<T> = { ok: true; value: T } | { ok: false; failure: KubeFailure };
 
@@ -65,8 +66,8 @@ export class KubeJobs {
 
   /** Namespaces that exist in the cluster, by name. */
   async namespaces(cluster: string): Promise<KubeResult<string[]>> {
-    return this.call(cluster, async (c) => {
-      const list = await c.makeApiClient(CoreV1Api).listNamespace();
+    return this.call(cluster, async (c, o) => {
+      const list = await c.makeApiClient(CoreV1Api).listNamespace({}, o);
       return list.items
         .map((ns) => ns.metadata?.name ?? '')
         .filter(Boolean)
@@ -76,12 +77,13 @@ export class KubeJobs {
 
   /** Server-side dry run: the API server and its admission webhooks judge the Job; nothing is stored. */
   async dryRunCreate(cluster: string, manifest: JobManifest): Promise<KubeResult<void>> {
-    return this.call(cluster, async (c) => {
-      await c.makeApiClient(BatchV1Api).createNamespacedJob({
-        namespace: manifest.metadata.namespace,
-        body: manifest as unknown as V1Job,
-        dryRun: 'All',
-      });
+    return this.call(cluster, async (c, o) => {
+      await c
+        .makeApiClient(BatchV1Api)
+        .createNamespacedJob(
+          { namespace: manifest.metadata.namespace, body: manifest as unknown as V1Job, dryRun: 'All' },
+          o,
+        );
     });
   }
 
@@ -99,19 +101,19 @@ export class KubeJobs {
     const wanted = manifest.metadata.labels?.[LABEL_DISPATCH];
     return this.call(
       cluster,
-      async (c) => {
+      async (c, o) => {
         const batch = c.makeApiClient(BatchV1Api);
         // Twice at most: the Job found by AlreadyExists may vanish before it is read.
         for (let attempt = 0; ; attempt++) {
           try {
-            await batch.createNamespacedJob({ namespace, body: manifest as unknown as V1Job });
+            await batch.createNamespacedJob({ namespace, body: manifest as unknown as V1Job }, o);
             return { created: true };
           } catch (err) {
             if (!(err instanceof ApiException) || err.code !== 409) throw err;
           }
           let existing: V1Job;
           try {
-            existing = await batch.readNamespacedJob({ name, namespace });
+            existing = await batch.readNamespacedJob({ name, namespace }, o);
           } catch (err) {
             if (err instanceof ApiException && err.code === 404 && attempt === 0) continue;
             throw err;
@@ -144,11 +146,11 @@ export class KubeJobs {
   ): Promise<KubeResult<{ existed: boolean }>> {
     return this.call(
       cluster,
-      async (c) => {
+      async (c, o) => {
         try {
           await c
             .makeApiClient(BatchV1Api)
-            .deleteNamespacedJob({ name, namespace, propagationPolicy: 'Background' });
+            .deleteNamespacedJob({ name, namespace, propagationPolicy: 'Background' }, o);
           return { existed: true };
         } catch (err) {
           if (err instanceof ApiException && err.code === 404) return { existed: false };
@@ -168,9 +170,9 @@ export class KubeJobs {
   ): Promise<KubeResult<V1Job | undefined>> {
     return this.call(
       cluster,
-      async (c) => {
+      async (c, o) => {
         try {
-          return await c.makeApiClient(BatchV1Api).readNamespacedJob({ name, namespace });
+          return await c.makeApiClient(BatchV1Api).readNamespacedJob({ name, namespace }, o);
         } catch (err) {
           if (err instanceof ApiException && err.code === 404) return undefined;
           throw err;
@@ -188,7 +190,8 @@ export class KubeJobs {
   ): Promise<KubeResult<V1Pod[]>> {
     return this.call(
       cluster,
-      async (c) => (await c.makeApiClient(CoreV1Api).listNamespacedPod({ namespace, labelSelector })).items,
+      async (c, o) =>
+        (await c.makeApiClient(CoreV1Api).listNamespacedPod({ namespace, labelSelector }, o)).items,
       opts,
     );
   }
@@ -212,16 +215,19 @@ export class KubeJobs {
 
   private async call<T>(
     cluster: string,
-    fn: (kc: KubeConfig) => Promise<T>,
+    fn: (kc: KubeConfig, options: ConfigurationOptions) => Promise<T>,
     opts: CallOptions = {},
   ): Promise<KubeResult<T>> {
     const c = this.clusters.get(cluster);
     if (!c) return { ok: false, failure: unknownCluster(cluster) };
     const ms = opts.background ? this.backgroundMs : this.interactiveMs;
     try {
-      return { ok: true, value: await withTimeout(fn(c.kubeConfig), ms) };
+      return { ok: true, value: await withDeadline(ms, (options) => fn(c.kubeConfig, options)) };
     } catch (err) {
-      return { ok: false, failure: err instanceof Refusal ? err.failure : classifyKubeError(err) };
+      const failure = err instanceof Refusal ? err.failure : classifyKubeError(err);
+      // A failing cluster is re-checked now, so /readyz says so without waiting for the next round.
+      if (failure.kind === 'unavailable') this.clusters.recheck(cluster);
+      return { ok: false, failure };
     }
   }
 }

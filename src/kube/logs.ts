@@ -22,7 +22,7 @@ import {
 } from '@kubernetes/client-node';
 import type { GatheredLog } from '../services/dispatches.js';
 import { classifyKubeError } from './errors.js';
-import { TimeoutError, withTimeout } from './timeout.js';
+import { TimeoutError, withDeadline } from './timeout.js';
 
 /** The shape the dispatch service asks for (its port); this module produces it. */
 export type { GatheredLog } from '../services/dispatches.js';
@@ -34,7 +34,7 @@ export interface GatherOptions {
   retries: number;
   /** Bound of each read attempt. */
   timeoutMs: number;
-  /** Wait before the first retry, doubled for each next one (capped at 2 s); default 250. */
+  /** Wait before the first retry, doubled for each next one (capped at 8 times it); default 250. */
   backoffMs?: number;
   /** Reads in flight at once; default 4. */
   concurrency?: number;
@@ -115,21 +115,24 @@ async function read(
   const attempts = Math.max(0, opts.retries) + 1;
   for (let attempt = 1; ; attempt++) {
     try {
-      const text = await withTimeout(
-        core.readNamespacedPodLog({
-          name: t.pod,
-          namespace,
-          container: t.container,
-          previous: t.previous,
-          // One byte more than kept tells a log of exactly maxBytes from a longer one.
-          limitBytes: opts.maxBytes + 1,
-        }),
-        opts.timeoutMs,
+      const text = await withDeadline(opts.timeoutMs, (o) =>
+        core.readNamespacedPodLog(
+          {
+            name: t.pod,
+            namespace,
+            container: t.container,
+            previous: t.previous,
+            // One byte more than kept tells a log of exactly maxBytes from a longer one.
+            limitBytes: opts.maxBytes + 1,
+          },
+          o,
+        ),
       );
       return withText(t, text, opts.maxBytes);
     } catch (err) {
       if (!transient(err) || attempt >= attempts) return entry(t, '', explain(err, t, attempt));
-      await sleep(Math.min(2_000, (opts.backoffMs ?? 250) * 2 ** (attempt - 1)));
+      const first = opts.backoffMs ?? 250;
+      await sleep(Math.min(8 * first, first * 2 ** (attempt - 1)));
     }
   }
 }

@@ -15,6 +15,10 @@
  *   later batches, and after every (re)list each cached dispatch comes once, so nothing is missed
  *   across a gap. Read the snapshot inside the listener (synchronously) to see a tombstone.
  *
+ * - sync listener: told each time a namespace's caches become synced again (after the first list, a
+ *   re-list or a restart after failure), so a caller can re-check dispatches no event would name
+ *   (one whose Job vanished while nobody watched).
+ *
  * Cached objects come from a list (client-typed: timestamps as Date) or a watch event (raw JSON:
  * timestamps as strings); the domain's JobLike and PodLike accept both.
  */
@@ -48,6 +52,7 @@ export interface DispatchSnapshot {
 }
 
 export type ChangeListener = (ref: DispatchRef) => void;
+export type SyncListener = (where: { cluster: string; namespace: string }) => void;
 
 export interface JobWatcherOptions {
   /** First wait before restarting a failed watch; doubled per failure in a row. Default 1 s. */
@@ -56,8 +61,14 @@ export interface JobWatcherOptions {
   maxBackoffMs?: number;
   /** Bound of each list call. Default 30 s. */
   listTimeoutMs?: number;
+  /** Silence on an open watch after which it is re-listed. Default 6 min. */
+  silenceMs?: number;
+  /** Server-side end of each watch (the informer re-watches). Default 300 s. */
+  watchTimeoutSeconds?: number;
   /** Source of the jitter, for tests. */
   random?: () => number;
+  /** Told of each failed watch before it restarts (for /metrics). */
+  onRestart?: (cluster: string, namespace: string, reason: string) => void;
 }
 
 interface Pair {
@@ -69,21 +80,26 @@ interface Pair {
 export class JobWatcher {
   readonly #pairs = new Map<string, Pair>();
   readonly #listeners = new Set<ChangeListener>();
+  readonly #syncListeners = new Set<SyncListener>();
   /** Refs waiting to be delivered, by key; delivered together after the caches settle. */
   #pending = new Map<string, DispatchRef>();
   #flush: NodeJS.Immediate | undefined;
   #closed = false;
   readonly #opts: StreamOptions;
+  readonly #onRestart: JobWatcherOptions['onRestart'];
 
   constructor(
     private readonly clusters: ClusterRegistry,
     private readonly log: Logger,
     options: JobWatcherOptions = {},
   ) {
+    this.#onRestart = options.onRestart;
     this.#opts = {
       initialBackoffMs: options.initialBackoffMs ?? 1_000,
       maxBackoffMs: options.maxBackoffMs ?? 30_000,
       listTimeoutMs: options.listTimeoutMs ?? 30_000,
+      silenceMs: options.silenceMs ?? 360_000,
+      watchTimeoutSeconds: options.watchTimeoutSeconds ?? 300,
       random: options.random ?? Math.random,
     };
   }
@@ -103,7 +119,19 @@ export class JobWatcher {
       const dispatch = dispatchOf(obj);
       if (dispatch !== undefined) this.#enqueue({ cluster, namespace, dispatch });
     };
+    const health = {
+      synced: () => {
+        // Both caches must be synced; delivered after the refs the list queued, like any change.
+        if (this.isSynced(cluster, namespace)) setImmediate(() => this.#synced(cluster, namespace));
+      },
+      // A failing watch is often the first sign of a failing cluster: /readyz should know now.
+      failed: (reason: string) => {
+        this.#onRestart?.(cluster, namespace, reason);
+        this.clusters.recheck(cluster);
+      },
+    };
     const jobSink: StreamSink<V1Job> = {
+      ...health,
       changed: (job) => {
         const d = dispatchOf(job);
         if (d !== undefined) tombstones.delete(d);
@@ -120,6 +148,7 @@ export class JobWatcher {
       },
     };
     const podSink: StreamSink<V1Pod> = {
+      ...health,
       changed: enqueue,
       deleted: enqueue,
       listed: (pods, vanished) => {
@@ -164,6 +193,20 @@ export class JobWatcher {
     return () => this.#listeners.delete(listener);
   }
 
+  /** Called each time a namespace's watches are synced again; returns an unsubscribe. */
+  onSync(listener: SyncListener): () => void {
+    this.#syncListeners.add(listener);
+    return () => this.#syncListeners.delete(listener);
+  }
+
+  /** How long the namespace has gone without synced watches (0 while synced; unknown pairs: 0). */
+  unsyncedFor(cluster: string, namespace: string, now = Date.now()): number {
+    const pair = this.#pairs.get(pairKey(cluster, namespace));
+    if (!pair) return 0;
+    const since = Math.min(pair.jobs.downSince ?? now, pair.pods.downSince ?? now);
+    return Math.max(0, now - since);
+  }
+
   snapshot(cluster: string, namespace: string, dispatch: number): DispatchSnapshot {
     const pair = this.#pairs.get(pairKey(cluster, namespace));
     if (!pair) return { job: undefined, jobDeleted: false, pods: [], synced: false };
@@ -198,9 +241,22 @@ export class JobWatcher {
     }
     this.#pairs.clear();
     this.#listeners.clear();
+    this.#syncListeners.clear();
     this.#pending.clear();
     if (this.#flush) clearImmediate(this.#flush);
     this.#flush = undefined;
+  }
+
+  #synced(cluster: string, namespace: string): void {
+    if (this.#closed || !this.isSynced(cluster, namespace)) return;
+    this.clusters.recheck(cluster);
+    for (const listener of [...this.#syncListeners]) {
+      try {
+        listener({ cluster, namespace });
+      } catch (err) {
+        this.log.error({ err, cluster, namespace }, 'sync listener failed');
+      }
+    }
   }
 
   #enqueue(ref: DispatchRef): void {
@@ -210,10 +266,18 @@ export class JobWatcher {
     this.#flush ??= setImmediate(() => this.#deliver());
   }
 
+  /**
+   * Delivers pending refs a slice at a time, each slice in its own turn of the event loop: after a
+   * re-list of hundreds of dispatches, their reconciling must not keep Slack's requests waiting.
+   */
   #deliver(): void {
     this.#flush = undefined;
-    const refs = [...this.#pending.values()];
-    this.#pending = new Map();
+    const refs: DispatchRef[] = [];
+    for (const [key, ref] of this.#pending) {
+      if (refs.length >= DELIVERY_SLICE) break;
+      this.#pending.delete(key);
+      refs.push(ref);
+    }
     for (const ref of refs) {
       for (const listener of [...this.#listeners]) {
         try {
@@ -224,8 +288,12 @@ export class JobWatcher {
       }
       this.#pairs.get(pairKey(ref.cluster, ref.namespace))?.tombstones.delete(ref.dispatch);
     }
+    if (this.#pending.size > 0 && !this.#closed) this.#flush = setImmediate(() => this.#deliver());
   }
 }
+
+/** Refs delivered per turn of the event loop. */
+const DELIVERY_SLICE = 20;
 
 function pairKey(cluster: string, namespace: string): string {
   return `${cluster}\u0000${namespace}`;

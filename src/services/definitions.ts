@@ -19,7 +19,7 @@ import {
   withLines,
 } from '../domain/definition/index.js';
 import { diffTemplates } from '../domain/diff.js';
-import { JobbotError } from '../domain/errors.js';
+import { isJobbotError, JobbotError } from '../domain/errors.js';
 import type { KubeFailure } from '../kube/errors.js';
 import type {
   DefinitionRecord,
@@ -28,6 +28,7 @@ import type {
   RevisionRecord,
 } from '../store/definitions.js';
 import { DuplicateNameError, StaleRevisionError } from '../store/definitions.js';
+import { type AccessGate, OPEN_GATE } from './access.js';
 
 /** What the modal (or a message shortcut) submits. */
 export type DefinitionDraft =
@@ -43,7 +44,8 @@ export type DefinitionDraft =
 
 export type SaveResult =
   | { ok: true; definition: DefinitionRecord; created: boolean }
-  | { ok: false; errors: FieldError[] };
+  /** `forbidden`: the policy refused the person, not the definition (the API answers 403). */
+  | { ok: false; errors: FieldError[]; forbidden?: true };
 
 /** The repository operations this service uses. */
 export interface DefinitionStore {
@@ -102,6 +104,7 @@ export class DefinitionService {
     private readonly drafts: DraftStore,
     private readonly audit: AuditTrail = NO_AUDIT,
     private readonly now: () => Date = () => new Date(),
+    private readonly gate: AccessGate = OPEN_GATE,
   ) {}
 
   /**
@@ -144,7 +147,7 @@ export class DefinitionService {
   /** Namespaces a definition may use on this cluster; an unreachable cluster offers none. */
   async namespaces(cluster: string): Promise<string[]> {
     const result = await this.clusters.namespaces(cluster);
-    return result.ok ? result.value : [];
+    return result.ok ? this.gate.namespaces(cluster, result.value) : [];
   }
 
   get(name: string): DefinitionRecord {
@@ -167,7 +170,21 @@ export class DefinitionService {
   }
 
   /** Deletes the live definition `name`; with `expectedId`, only if it is still that definition. */
+  /** What the policy refuses in this definition: a namespace Jobbot may not use, a guardrail. */
+  private policyErrors(cluster: string, namespace: string, template: JobTemplate): FieldError[] {
+    const errors: FieldError[] = this.gate
+      .guardrails(cluster, template)
+      .map((v) => ({ path: v.path, message: v.message }));
+    if (namespace && this.gate.namespaces(cluster, [namespace]).length === 0)
+      errors.unshift({
+        path: 'namespace',
+        message: `Jobbot may not use namespace ${namespace} on cluster ${cluster} (rule: clusters.${cluster}.namespaces).`,
+      });
+    return errors;
+  }
+
   delete(name: string, actor: Actor, expectedId?: number): DefinitionRecord {
+    this.gate.require(actor, { kind: 'definition.manage' });
     const definition = this.get(name);
     if (expectedId !== undefined && definition.id !== expectedId) {
       throw new JobbotError(
@@ -184,6 +201,12 @@ export class DefinitionService {
   }
 
   async save(draft: DefinitionDraft, actor: Actor, editing?: EditTarget): Promise<SaveResult> {
+    try {
+      this.gate.require(actor, { kind: 'definition.manage' });
+    } catch (err) {
+      if (!isJobbotError(err)) throw err;
+      return { ok: false, errors: [{ path: 'name', message: err.userMessage }], forbidden: true };
+    }
     const current = editing ? this.store.getByName(editing.name) : undefined;
     if (editing && !current) {
       return {
@@ -207,6 +230,7 @@ export class DefinitionService {
       { ...state, template: state.template as JobTemplate, yamlNamespace: built.yamlNamespace },
       placement,
     );
+    errors.push(...this.policyErrors(state.cluster, state.namespace, state.template as JobTemplate));
     if (errors.length > 0) return { ok: false, errors: withLinesIfYaml(errors, built.lineOf) };
 
     const other = this.store.getByName(state.name);

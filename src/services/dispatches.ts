@@ -4,6 +4,13 @@
  * forward, so after a crash `resume()` knows what is left to do. Work on one dispatch is serialized;
  * cluster changes arrive from the shared watch as "dispatch N changed", and are reconciled against
  * what was recorded, so a repeated or late notification changes nothing.
+ *
+ * Crash safety: a state change and the notifications it causes (outbox rows, audit entry) are written
+ * in one database transaction, so a process killed at any instant leaves either both or neither; the
+ * verdict of a dispatch is therefore queued exactly once. Glossary:
+ * - sweep: deleting the Job of a dispatch that already ended (left behind when the cluster was away).
+ * - lost contact: the namespace's watch has not worked for `lostContactMs`; the dispatch then ends
+ *   with that reason rather than showing "running" for ever, and the sweep removes its Job later.
  */
 import { type Actor, type AuditTrail, NO_AUDIT, SYSTEM } from '../domain/actor.js';
 import { auditChanges } from '../domain/audit.js';
@@ -43,7 +50,9 @@ import type {
   HistoryQuery,
   NewDispatch,
   StoredLog,
+  StoredLogFile,
 } from '../store/dispatches.js';
+import { type AccessGate, OPEN_GATE } from './access.js';
 
 type Result<T> = { ok: true; value: T } | { ok: false; failure: KubeFailure };
 
@@ -62,6 +71,8 @@ export interface GatheredLog {
 export interface DispatchKube {
   createJob(cluster: string, manifest: JobManifest): Promise<Result<{ created: boolean }>>;
   deleteJob(cluster: string, namespace: string, name: string): Promise<Result<{ existed: boolean }>>;
+  /** Asked of the API server itself: the watch's cache may not hold a Job created a moment ago. */
+  jobExists(cluster: string, namespace: string, name: string): Promise<Result<boolean>>;
   gatherLogs(cluster: string, namespace: string, pods: PodLike[]): Promise<GatheredLog[]>;
   watch(cluster: string, namespace: string): void;
   snapshot(
@@ -69,6 +80,8 @@ export interface DispatchKube {
     namespace: string,
     dispatch: number,
   ): { job: JobLike | undefined; pods: PodLike[]; synced: boolean };
+  /** How long the namespace has been without a working watch (0 while it works). */
+  unsyncedFor(cluster: string, namespace: string): number;
 }
 
 export interface DispatchStore {
@@ -83,8 +96,11 @@ export interface DispatchStore {
   addEvent(number: number, event: { key: string; at: string; text: string }): boolean;
   saveLog(number: number, log: StoredLog, at: string): void;
   logs(number: number): StoredLog[];
+  logFiles(number: number): StoredLogFile[];
   events(number: number): { key: string; at: string; text: string }[];
   history(q: HistoryQuery): { items: DispatchRecord[]; total: number };
+  /** Runs `fn` in one database transaction (nested calls join it). */
+  transaction<T>(fn: () => T): T;
 }
 
 /** How the people following a dispatch hear about it (Slack; later other channels). */
@@ -105,6 +121,8 @@ export interface DispatchRequest {
   sourceChannel: string | null;
   /** Re-running this dispatch (recorded in the audit log). */
   rerunOf?: number;
+  /** Set only by the approvals service: the people whose approval this dispatch had. */
+  approvedBy?: { id: string; name: string }[];
 }
 
 export interface DispatchSettings {
@@ -116,12 +134,23 @@ export interface DispatchSettings {
   createAttempts?: number;
   /** Wait before the second try, doubled for each next one (default 1 s). */
   createRetryMs?: number;
+  /** Wait before retrying a failed delete, doubled per failure up to deleteRetryMaxMs (5 s, 60 s). */
+  deleteRetryMs?: number;
+  deleteRetryMaxMs?: number;
+  /** Without a working watch this long, a started dispatch ends (default 15 min). */
+  lostContactMs?: number;
+  /** How often lost contact is looked for (default 30 s). */
+  contactCheckMs?: number;
 }
 
 const TERMINAL = ['succeeded', 'failed', 'cancelled', 'failed_to_start'] as const;
 
 export class DispatchService {
   readonly #queues = new Map<number, Promise<void>>();
+  /** Delete retries and the contact check, cleared by close(). */
+  readonly #timers = new Set<NodeJS.Timeout>();
+  readonly #deleteFailures = new Map<number, number>();
+  #closed = false;
 
   constructor(
     private readonly definitions: { get(name: string): DefinitionRecord },
@@ -132,8 +161,17 @@ export class DispatchService {
     settings: DispatchSettings,
     private readonly audit: AuditTrail = NO_AUDIT,
     private readonly now: () => Date = () => new Date(),
+    private readonly gate: AccessGate = OPEN_GATE,
   ) {
-    this.settings = { createAttempts: 3, createRetryMs: 1_000, ...settings };
+    this.settings = {
+      createAttempts: 3,
+      createRetryMs: 1_000,
+      deleteRetryMs: 5_000,
+      deleteRetryMaxMs: 60_000,
+      lostContactMs: 15 * 60_000,
+      contactCheckMs: 30_000,
+      ...settings,
+    };
   }
 
   private readonly settings: Required<DispatchSettings>;
@@ -158,6 +196,12 @@ export class DispatchService {
     return this.store.logs(number);
   }
 
+  /** The logs, each streamed when opened: for readers of large logs (the HTTP API). */
+  logFiles(number: number): StoredLogFile[] {
+    this.get(number);
+    return this.store.logFiles(number);
+  }
+
   /** Checks a dispatch request and returns the Job it would run, without recording anything. */
   plan(request: Pick<DispatchRequest, 'name' | 'words' | 'template'>): {
     definition: DefinitionRecord;
@@ -179,65 +223,80 @@ export class DispatchService {
     }
     const errors: FieldError[] = validateTemplate(template);
     if (errors.length > 0) throw invalid(errors.map((e) => e.message));
-    return { definition, template, overrides: diffTemplates(base, template), yes };
+    // What changed, for people to read: taken of masked copies, so a secret env value never shows.
+    const overrides = diffTemplates(this.gate.maskObject(base), this.gate.maskObject(template));
+    return { definition, template, overrides, yes };
   }
 
   /** Records the dispatch, tells Slack, then creates the Job in the background. */
   dispatch(request: DispatchRequest, actor: Actor): DispatchRecord {
     const { definition, template, overrides } = this.plan(request);
+    this.admit(request, actor, definition, template);
     const at = this.now().toISOString();
-    const record = this.store.create(
-      {
-        definitionId: definition.id,
-        definitionName: definition.name,
-        revision: definition.revision,
-        cluster: definition.cluster,
-        namespace: definition.namespace,
-        overrides: { changes: overrides },
+    // The row, its audit entry and its status message are one write: a crash leaves all or none.
+    const numbered = this.store.transaction(() => {
+      const record = this.store.create(
+        {
+          definitionId: definition.id,
+          definitionName: definition.name,
+          revision: definition.revision,
+          cluster: definition.cluster,
+          namespace: definition.namespace,
+          overrides: {
+            // Shown in Slack and kept in history: secret-looking values are masked (the Job has them).
+            changes: overrides.map((line) => this.gate.maskText(line)),
+            ...(request.approvedBy?.length ? { approvedBy: request.approvedBy } : {}),
+          },
+          actor,
+          sourceChannel: request.sourceChannel,
+          channel: request.channel,
+        },
+        (number) => {
+          const spec = renderJob(
+            {
+              name: definition.name,
+              namespace: definition.namespace,
+              template,
+              revision: definition.revision,
+            },
+            { number, dispatchedBy: { id: actor.id, name: actor.name } },
+          );
+          return {
+            jobName: kubernetesJobName(definition.name, number),
+            spec: spec as unknown as Record<string, unknown>,
+          };
+        },
+        at,
+      );
+      this.audit.record(
         actor,
-        sourceChannel: request.sourceChannel,
-        channel: request.channel,
-      },
-      (number) => {
-        const spec = renderJob(
-          { name: definition.name, namespace: definition.namespace, template, revision: definition.revision },
-          { number, dispatchedBy: { id: actor.id, name: actor.name } },
-        );
-        return {
-          jobName: kubernetesJobName(definition.name, number),
-          spec: spec as unknown as Record<string, unknown>,
-        };
-      },
-      at,
-    );
-    const numbered = record;
+        request.rerunOf !== undefined ? 'dispatch.rerun' : 'dispatch.created',
+        `dispatch:${record.number}`,
+        {
+          definition: definition.name,
+          revision: definition.revision,
+          cluster: definition.cluster,
+          namespace: definition.namespace,
+          jobName: record.jobName,
+          channel: record.channel,
+          ...(request.rerunOf !== undefined ? { rerunOf: request.rerunOf } : {}),
+          // The actor's hashed fields have no room for it, so the person a pipeline acted for is a detail.
+          ...(actor.kind === 'token' && actor.onBehalfOf ? { onBehalfOf: actor.onBehalfOf } : {}),
+          overrides: auditChanges(definition.template, template),
+        },
+      );
+      this.notify.created(record);
+      return record;
+    });
     this.log.info(
       { dispatch: numbered.number, definition: definition.name, user: actor.id },
       'dispatch recorded',
     );
-    this.audit.record(
-      actor,
-      request.rerunOf !== undefined ? 'dispatch.rerun' : 'dispatch.created',
-      `dispatch:${numbered.number}`,
-      {
-        definition: definition.name,
-        revision: definition.revision,
-        cluster: definition.cluster,
-        namespace: definition.namespace,
-        jobName: numbered.jobName,
-        channel: numbered.channel,
-        ...(request.rerunOf !== undefined ? { rerunOf: request.rerunOf } : {}),
-        // The actor's hashed fields have no room for it, so the person a pipeline acted for is a detail.
-        ...(actor.kind === 'token' && actor.onBehalfOf ? { onBehalfOf: actor.onBehalfOf } : {}),
-        overrides: auditChanges(definition.template, template),
-      },
-    );
-    this.notify.created(numbered);
     this.serialize(numbered.number, () => this.create(numbered.number)).catch(() => undefined);
     return numbered;
   }
 
-  /** Carries every unfinished dispatch on after a restart. */
+  /** Carries every unfinished dispatch on after a restart, and starts looking for lost contact. */
   resume(): void {
     for (const d of this.store.unfinished(TERMINAL)) {
       this.kube.watch(d.cluster, d.namespace);
@@ -247,6 +306,20 @@ export class DispatchService {
         else await this.reconcile(d.number);
       }).catch(() => undefined);
     }
+    this.every(this.settings.contactCheckMs, () => this.checkContact());
+  }
+
+  /**
+   * Called when the watch of a namespace is synced again (first list, re-list, restart): each started
+   * dispatch there is reconciled, since one whose Job vanished meanwhile is named by no event.
+   */
+  resync(where: { cluster: string; namespace: string }): void {
+    if (this.#closed) return;
+    for (const d of this.store.unfinished(TERMINAL)) {
+      if (d.cluster !== where.cluster || d.namespace !== where.namespace) continue;
+      if (d.state === 'pending' || d.state === 'creating') continue;
+      this.serialize(d.number, () => this.reconcile(d.number)).catch(() => undefined);
+    }
   }
 
   /**
@@ -254,32 +327,116 @@ export class DispatchService {
    * in another cluster or namespace is not ours (another Jobbot may share the label) and is ignored.
    */
   changed(number: number, where?: { cluster: string; namespace: string }): Promise<void> {
+    if (this.#closed) return Promise.resolve();
     const d = this.store.get(number);
     if (!d || (where && (d.cluster !== where.cluster || d.namespace !== where.namespace)))
       return Promise.resolve();
     return this.serialize(number, () => this.reconcile(number)).catch(() => undefined);
   }
 
+  /** The policy's early word, for doors that open a modal before anything is dispatched. */
+  authorize(name: string, actor: Actor, channel: string | null): void {
+    const { definition } = this.plan({ name });
+    this.gate.require(
+      actor,
+      {
+        kind: 'dispatch',
+        job: definition.name,
+        cluster: definition.cluster,
+        namespace: definition.namespace,
+      },
+      channel,
+    );
+  }
+
+  /**
+   * The policy's word on this dispatch: refused (forbidden), refused by a guardrail, or held for
+   * approval unless the approvals service is dispatching an approved request.
+   */
+  private admit(
+    request: DispatchRequest,
+    actor: Actor,
+    definition: DefinitionRecord,
+    template: JobTemplate,
+  ): void {
+    const approval = this.gate.require(
+      actor,
+      {
+        kind: 'dispatch',
+        job: definition.name,
+        cluster: definition.cluster,
+        namespace: definition.namespace,
+      },
+      request.sourceChannel ?? request.channel,
+    );
+    const violations = this.gate.guardrails(definition.cluster, template);
+    if (violations.length > 0)
+      throw new JobbotError(
+        'forbidden',
+        `${definition.name} cannot be dispatched: ${violations.map((v) => v.message).join(' ')}`,
+        { violations },
+      );
+    if (approval && !request.approvedBy?.length)
+      throw new JobbotError(
+        'approval_required',
+        `Dispatching ${definition.name} needs ${approval.approvals} approval${approval.approvals === 1 ? '' : 's'} (rule: ${approval.rule}).`,
+        { approval },
+      );
+  }
+
   cancel(number: number, actor: Actor): Promise<DispatchRecord> {
+    const target = this.get(number);
+    // Whoever dispatched it may stop it; anyone else needs the right to dispatch that job there.
+    if (actor.kind !== 'system' && actor.id !== target.actor.id)
+      this.gate.require(
+        actor,
+        {
+          kind: 'dispatch',
+          job: target.definitionName,
+          cluster: target.cluster,
+          namespace: target.namespace,
+        },
+        target.sourceChannel ?? target.channel,
+      );
     return this.serialize(number, async () => {
       const d = this.get(number);
       const next = transition(stateOf(d), { type: 'cancelRequested' });
       if (!next.ok)
         throw new JobbotError('dispatch_not_cancellable', `#${number} cannot be cancelled: ${next.message}`);
       const by = { id: actor.id, name: actor.name };
-      this.save(d, next.state, { cancelledBy: by });
-      this.log.info({ dispatch: number, user: actor.id }, 'dispatch cancel requested');
-      this.audit.record(actor, 'dispatch.cancelled', `dispatch:${number}`, {
-        definition: d.definitionName,
-        state: d.state,
+      const ended = next.state.name === 'cancelled';
+      this.store.transaction(() => {
+        const saved = this.save(d, next.state, {
+          cancelledBy: by,
+          // Nothing reached the cluster: the verdict is known now, and written with the state.
+          ...(ended
+            ? {
+                verdict: verdictText({ state: 'cancelled' }, cancelCtx({ ...d, cancelledBy: by })),
+                finishedAt: this.now().toISOString(),
+              }
+            : {}),
+        });
+        this.audit.record(actor, 'dispatch.cancelled', `dispatch:${number}`, {
+          definition: d.definitionName,
+          state: d.state,
+        });
+        if (ended) this.finished(saved, []);
       });
-      if (next.state.name === 'finishing' || next.state.name === 'cancelled') await this.finish(number);
+      this.log.info({ dispatch: number, user: actor.id }, 'dispatch cancel requested');
+      if (next.state.name === 'finishing') await this.finish(number);
     }).then(() => this.get(number));
   }
 
   /** Waits until no work on any dispatch is queued (tests, shutdown). */
   async idle(): Promise<void> {
     while (this.#queues.size > 0) await Promise.allSettled([...this.#queues.values()]);
+  }
+
+  /** Stops retries and checks; work already queued finishes (see idle()). */
+  close(): void {
+    this.#closed = true;
+    for (const t of this.#timers) clearTimeout(t);
+    this.#timers.clear();
   }
 
   /**
@@ -297,6 +454,28 @@ export class DispatchService {
       if (this.#queues.get(number) === settled) this.#queues.delete(number);
     });
     return run;
+  }
+
+  /** Runs `fn` after `ms`, unless the service closed meanwhile. */
+  private later(ms: number, fn: () => void): void {
+    if (this.#closed) return;
+    const timer = setTimeout(() => {
+      this.#timers.delete(timer);
+      if (!this.#closed) fn();
+    }, ms);
+    timer.unref();
+    this.#timers.add(timer);
+  }
+
+  private every(ms: number, fn: () => void): void {
+    this.later(ms, () => {
+      try {
+        fn();
+      } catch (err) {
+        this.log.error({ err }, 'periodic dispatch check failed');
+      }
+      this.every(ms, fn);
+    });
   }
 
   private save(d: DispatchRecord, state: DispatchState, extra: DispatchChange = {}): DispatchRecord {
@@ -327,12 +506,14 @@ export class DispatchService {
       const next = transition(stateOf(d), { type: 'createFailed' });
       if (!next.ok) return;
       this.log.warn({ dispatch: number, failure: result.failure }, 'dispatch failed to start');
-      const finished = this.save(d, next.state, {
-        error: reason,
-        verdict: verdictText({ state: 'failed_to_start', error: reason }, mention(d)),
-        finishedAt: this.now().toISOString(),
+      this.store.transaction(() => {
+        const finished = this.save(d, next.state, {
+          error: reason,
+          verdict: verdictText({ state: 'failed_to_start', error: reason }, mention(d)),
+          finishedAt: this.now().toISOString(),
+        });
+        this.finished(finished, []);
       });
-      this.finished(finished, []);
       return;
     }
     const next = transition(stateOf(d), { type: 'created' });
@@ -365,58 +546,96 @@ export class DispatchService {
 
   private async reconcile(number: number): Promise<void> {
     let d = this.get(number);
-    if (isTerminal(d.state as DispatchState['name']) || d.state === 'pending' || d.state === 'creating')
-      return;
+    if (isTerminal(d.state as DispatchState['name'])) return this.sweep(d);
+    if (d.state === 'pending' || d.state === 'creating') return;
     const snap = this.kube.snapshot(d.cluster, d.namespace, number);
     if (!snap.synced) return;
     const observation = deriveStatus(snap.job, snap.pods);
     const previous = (d.observation ?? undefined) as DispatchObservation | undefined;
-    const fresh = this.record(d, timelineFor(previous, observation));
-    if (fresh.length > 0) this.notify.timeline(d, fresh);
-    if (d.state === 'running' && !observation.exists && previous?.exists) {
-      const next = transition(stateOf(d), { type: 'deleted' });
-      if (next.ok) {
-        const verdict = 'Failed: the Job was deleted outside Jobbot before it finished';
-        d = this.save(d, next.state, {
-          observation: observation as never,
-          verdict: `${verdict}${mentionSuffix(d)}`,
-          finishedAt: this.now().toISOString(),
-        });
-        this.finished(d, this.store.logs(number));
+    if (d.state === 'running' && !observation.exists) {
+      // The watch's cache may not hold a Job created a moment ago: only the API server can say it is gone.
+      if (!previous?.exists) {
+        const there = await this.kube.jobExists(d.cluster, d.namespace, d.jobName);
+        if (!there.ok || there.value) return;
+        d = this.get(number);
+        if (d.state !== 'running') return;
       }
+      const next = transition(stateOf(d), { type: 'deleted' });
+      if (!next.ok) return;
+      const at = this.now().toISOString();
+      const running = d;
+      this.store.transaction(() => {
+        const verdict = 'Failed: the Job was deleted outside Jobbot before it finished';
+        const ended = this.save(running, next.state, {
+          observation: observation as never,
+          verdict: `${verdict}${mentionSuffix(running)}`,
+          error: 'The Job was deleted outside Jobbot before it finished.',
+          finishedAt: at,
+        });
+        this.finished(ended, this.store.logs(number));
+      });
+      this.log.warn({ dispatch: number }, 'the Job was deleted outside Jobbot');
       return;
     }
     const next = transition(stateOf(d), { type: 'observed', observation });
     const state = next.ok ? next.state : stateOf(d);
-    if (JSON.stringify(previous) !== JSON.stringify(observation) || state.name !== d.state) {
-      d = this.save(d, state, { observation: observation as never });
-    }
+    const current = d;
+    // The timeline's replies are written with the state that caused them: none is lost in a crash.
+    this.store.transaction(() => {
+      const fresh = this.record(current, timelineFor(previous, observation));
+      if (fresh.length > 0) this.notify.timeline(current, fresh);
+      if (JSON.stringify(previous) !== JSON.stringify(observation) || state.name !== current.state) {
+        this.save(current, state, { observation: observation as never });
+      }
+    });
     if (state.name === 'finishing') await this.finish(number);
+  }
+
+  /**
+   * A dispatch that ended still has a Job in the cluster (its deletion failed while the cluster was
+   * away, or Jobbot stopped in between): delete it. Failed Jobs kept on purpose are left alone, and a
+   * dispatch that never created its Job owns none (a Job of that name is someone else's).
+   */
+  private async sweep(d: DispatchRecord): Promise<void> {
+    if (!d.startedAt || (this.settings.keepFailedJobs && d.state === 'failed')) return;
+    const snap = this.kube.snapshot(d.cluster, d.namespace, d.number);
+    const job = snap.job;
+    // Synced or not: a cached Job was there at the last list, and deleting a gone one is harmless.
+    if (!job || job.metadata?.deletionTimestamp || job.metadata?.name !== d.jobName) return;
+    const deleted = await this.kube.deleteJob(d.cluster, d.namespace, d.jobName);
+    if (deleted.ok && deleted.value.existed)
+      this.log.info({ dispatch: d.number }, 'deleted the Job of a finished dispatch, left behind earlier');
   }
 
   /** Gathers every container's log, then deletes the Job; each step is recorded, so it resumes. */
   private async finish(number: number): Promise<void> {
     let d = this.get(number);
-    if (d.state === 'cancelled' && !d.startedAt) {
-      this.finished(
-        this.store.update(
+    if (d.state === 'cancelled' && !d.startedAt && !d.finishedAt) {
+      const cancelled = d;
+      this.store.transaction(() => {
+        const ended = this.store.update(
           number,
           {
-            verdict: verdictText({ state: 'cancelled' }, cancelCtx(d)),
+            verdict: verdictText({ state: 'cancelled' }, cancelCtx(cancelled)),
             finishedAt: this.now().toISOString(),
           },
           this.now().toISOString(),
-        ),
-        [],
-      );
+        );
+        this.finished(ended, []);
+      });
       return;
     }
     if (d.state === 'finishing') {
       const snap = this.kube.snapshot(d.cluster, d.namespace, number);
+      // Without a complete list the pods are not known; resync() comes back once the watch works.
+      if (!snap.synced) return;
       const logs = await this.kube.gatherLogs(d.cluster, d.namespace, snap.pods);
+      const observation = (d.observation ?? undefined) as DispatchObservation | undefined;
+      logs.push(...vanishedPodLogs(observation, snap.pods));
       const at = this.now().toISOString();
       for (const log of logs) {
-        const capped = capLog(log.text, this.settings.logCapBytes);
+        // Masked before it is stored: snippets, files and the API all read the stored text.
+        const capped = capLog(this.gate.maskText(log.text), this.settings.logCapBytes);
         this.store.saveLog(
           number,
           {
@@ -428,36 +647,101 @@ export class DispatchService {
           at,
         );
       }
+      d = this.get(number);
       const next = transition(stateOf(d), { type: 'logsGathered' });
       if (!next.ok) return;
       d = this.save(d, next.state);
     }
     if (d.state !== 'cleaning') return;
     const keep = this.settings.keepFailedJobs && d.outcome === 'failed';
+    let note: string | undefined;
     if (!keep) {
       const deleted = await this.kube.deleteJob(d.cluster, d.namespace, d.jobName);
-      if (!deleted.ok) {
-        this.log.warn({ dispatch: number, failure: deleted.failure }, 'deleting the Job failed; will retry');
-        setTimeout(
-          () => this.serialize(number, () => this.finish(number)).catch(() => undefined),
-          5_000,
-        ).unref();
+      if (!deleted.ok && deleted.failure.kind !== 'forbidden') {
+        this.retryDelete(number, deleted.failure);
         return;
       }
+      // Retrying cannot lift a refusal: end with the verdict and say what was left behind.
+      if (!deleted.ok)
+        note = `Jobbot may not delete Jobs in ${d.namespace} on ${d.cluster}, so ${d.jobName} is still there`;
     }
+    this.#deleteFailures.delete(number);
+    this.end(this.get(number), note);
+    this.log.info({ dispatch: number, outcome: d.outcome, kept: keep }, 'dispatch finished');
+  }
+
+  private retryDelete(number: number, failure: KubeFailure): void {
+    const failures = (this.#deleteFailures.get(number) ?? 0) + 1;
+    this.#deleteFailures.set(number, failure.kind === 'not_found' ? 0 : failures);
+    const wait = Math.min(this.settings.deleteRetryMaxMs, this.settings.deleteRetryMs * 2 ** (failures - 1));
+    this.log.warn({ dispatch: number, failure, retryInMs: wait }, 'deleting the Job failed; will retry');
+    this.later(wait, () => void this.serialize(number, () => this.finish(number)).catch(() => undefined));
+  }
+
+  /** cleaning → its outcome, with the verdict and every notification in one write. */
+  private end(d: DispatchRecord, note?: string): void {
     const next = transition(stateOf(d), { type: 'deleted' });
     if (!next.ok) return;
+    const verdict = withNote(this.verdictOf(d, next.state.name as Outcome), note);
+    this.store.transaction(() => {
+      const ended = this.save(d, next.state, { verdict, finishedAt: this.now().toISOString() });
+      this.finished(ended, this.store.logs(d.number));
+    });
+  }
+
+  private verdictOf(d: DispatchRecord, outcome: Outcome): string {
     const observation = (d.observation ?? undefined) as DispatchObservation | undefined;
-    const outcome = next.state.name;
+    if (outcome === 'cancelled')
+      return verdictText({ state: 'cancelled', ...(observation ? { observation } : {}) }, cancelCtx(d));
+    return observation
+      ? verdictText({ state: outcome, observation }, mention(d))
+      : `Finished: ${outcome}${mentionSuffix(d)}`;
+  }
+
+  /** Started dispatches whose namespace has had no working watch for lostContactMs are given up. */
+  private checkContact(): void {
+    for (const d of this.store.unfinished(TERMINAL)) {
+      if (d.state === 'pending' || d.state === 'creating') continue;
+      if (this.kube.unsyncedFor(d.cluster, d.namespace) < this.settings.lostContactMs) continue;
+      this.serialize(d.number, () => this.giveUp(d.number)).catch(() => undefined);
+    }
+  }
+
+  /**
+   * Ends a dispatch whose cluster has been away too long. A running one fails (Kubernetes' verdict is
+   * unknown); one already finishing keeps its outcome. Logs not read yet are recorded as unreadable,
+   * and the Job is left for the sweep to delete when the cluster is back.
+   */
+  private async giveUp(number: number): Promise<void> {
+    const d = this.get(number);
+    if (isTerminal(d.state as DispatchState['name']) || d.state === 'pending' || d.state === 'creating')
+      return;
+    const away = this.kube.unsyncedFor(d.cluster, d.namespace);
+    if (away < this.settings.lostContactMs) return;
+    const lost = `lost contact with cluster ${d.cluster} for ${formatAway(away)}`;
+    const at = this.now().toISOString();
+    if (d.state === 'running' || d.state === 'finishing') {
+      const observation = (d.observation ?? undefined) as DispatchObservation | undefined;
+      const stored = new Set(this.store.logs(number).map((l) => `${l.pod}/${l.container}`));
+      const unread = vanishedPodLogs(observation, [], `Jobbot ${lost}, so this log could not be read.`);
+      for (const log of unread)
+        if (!stored.has(`${log.pod}/${log.container}`)) this.store.saveLog(number, log, at);
+    }
+    const outcome: Outcome = d.state === 'running' ? 'failed' : ((d.outcome ?? 'failed') as Outcome);
+    // The sweep leaves failed Jobs kept on purpose, so the note must not promise their deletion.
+    const cleanup =
+      this.settings.keepFailedJobs && outcome === 'failed'
+        ? 'its Job is kept in the cluster for debugging'
+        : 'its Job is deleted when the cluster is back';
     const verdict =
-      outcome === 'cancelled'
-        ? verdictText({ state: 'cancelled', ...(observation ? { observation } : {}) }, cancelCtx(d))
-        : observation
-          ? verdictText({ state: outcome as 'succeeded' | 'failed', observation }, mention(d))
-          : `Finished: ${outcome}`;
-    d = this.save(d, next.state, { verdict, finishedAt: this.now().toISOString() });
-    this.log.info({ dispatch: number, outcome, kept: keep }, 'dispatch finished');
-    this.finished(d, this.store.logs(number));
+      d.state === 'running'
+        ? `Failed: ${lost}; ${cleanup}${mentionSuffix(d)}`
+        : withNote(this.verdictOf(d, outcome), `Jobbot ${lost}; ${cleanup}`);
+    this.log.warn({ dispatch: number, cluster: d.cluster, awayMs: away }, 'lost contact; dispatch ended');
+    this.store.transaction(() => {
+      const ended = this.save(d, { name: outcome }, { verdict, error: `Jobbot ${lost}.`, finishedAt: at });
+      this.finished(ended, this.store.logs(number));
+    });
   }
 
   /** The end of a dispatch, whatever it was: told to Slack and recorded in the audit log. */
@@ -488,6 +772,52 @@ export class DispatchService {
   }
 }
 
+type Outcome = 'succeeded' | 'failed' | 'cancelled';
+
+/**
+ * Entries for pods the last observation knew but the cluster no longer has (deleted behind Jobbot's
+ * back, or unreachable): their logs are gone, and the record says so rather than staying silent.
+ */
+function vanishedPodLogs(
+  observation: DispatchObservation | undefined,
+  present: PodLike[],
+  why?: string,
+): GatheredLog[] {
+  const here = new Set(present.map((p) => p.metadata?.name));
+  return (observation?.pods ?? [])
+    .filter((p) => !here.has(p.name))
+    .flatMap((p) =>
+      p.containers.map((container) => ({
+        pod: p.name,
+        container,
+        init: false,
+        previous: false,
+        text: '',
+        originalBytes: 0,
+        truncated: false,
+        error: why ?? `The pod ${p.name} was gone before its log could be read.`,
+      })),
+    );
+}
+
+/** Puts a note after the verdict and before the mention that ends it. */
+function withNote(verdict: string, note: string | undefined): string {
+  if (!note) return verdict;
+  const at = verdict.lastIndexOf(' — <@');
+  return at < 0
+    ? `${verdict}. ${capitalize(note)}`
+    : `${verdict.slice(0, at)}. ${capitalize(note)}${verdict.slice(at)}`;
+}
+
+function capitalize(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+function formatAway(ms: number): string {
+  const minutes = Math.floor(ms / 60_000);
+  return minutes >= 1 ? `${minutes} min` : `${Math.max(1, Math.round(ms / 1000))} s`;
+}
+
 function stateOf(d: DispatchRecord): DispatchState {
   switch (d.state) {
     case 'creating':
@@ -508,8 +838,11 @@ function mentionSuffix(d: DispatchRecord): string {
   return d.actor.kind === 'slack' ? ` — <@${d.actor.id}>` : '';
 }
 
-function cancelCtx(d: DispatchRecord) {
-  return { ...mention(d), ...(d.cancelledBy ? { cancelledBy: `<@${d.cancelledBy.id}>` } : {}) };
+function cancelCtx(d: Pick<DispatchRecord, 'actor' | 'cancelledBy'>) {
+  return {
+    ...(d.actor.kind === 'slack' ? { dispatcherMention: `<@${d.actor.id}>` } : {}),
+    ...(d.cancelledBy ? { cancelledBy: `<@${d.cancelledBy.id}>` } : {}),
+  };
 }
 
 function invalid(messages: string[]): JobbotError {

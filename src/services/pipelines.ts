@@ -14,6 +14,7 @@ import type { Logger } from '../logger.js';
 import { StaleRevisionError } from '../store/definitions.js';
 import type { DispatchRecord, StoredLog } from '../store/dispatches.js';
 import type { PipelineRecord, PipelineRepository, RunRecord, RunState } from '../store/pipelines.js';
+import { type AccessGate, OPEN_GATE } from './access.js';
 import type { DispatchService } from './dispatches.js';
 
 export type StageState = 'waiting' | 'running' | 'succeeded' | 'failed' | 'cancelled' | 'skipped';
@@ -43,7 +44,8 @@ export interface SaveError {
 
 export type SaveResult =
   | { ok: true; pipeline: PipelineRecord; created: boolean }
-  | { ok: false; errors: SaveError[] };
+  /** `forbidden`: the policy refused the person, not the pipeline (the API answers 403). */
+  | { ok: false; errors: SaveError[]; forbidden?: true };
 
 type Dispatches = Pick<DispatchService, 'plan' | 'dispatch' | 'get' | 'cancel'>;
 
@@ -57,6 +59,7 @@ export class PipelineService {
     private readonly log: Logger,
     private readonly audit: AuditTrail = NO_AUDIT,
     private readonly now: () => Date = () => new Date(),
+    private readonly gate: AccessGate = OPEN_GATE,
   ) {}
 
   /**
@@ -64,6 +67,12 @@ export class PipelineService {
    * revision the person started from (0 for a new pipeline); left out, the save overwrites (GitOps).
    */
   save(name: string, yaml: string, actor: Actor, basedOn?: number): SaveResult {
+    try {
+      this.gate.require(actor, { kind: 'pipeline.manage' });
+    } catch (err) {
+      if (!isJobbotError(err)) throw err;
+      return { ok: false, errors: [{ field: 'name', message: err.userMessage }], forbidden: true };
+    }
     const problem = pipelineNameProblem(name);
     const parsed = parseStages(yaml);
     const errors: SaveError[] = problem ? [{ field: 'name', message: problem }] : [];
@@ -122,6 +131,7 @@ export class PipelineService {
 
   run(name: string, actor: Actor, channel: string | null): RunRecord {
     const p = this.get(name);
+    this.admit(p, actor, channel);
     const run = this.store.createRun(p, actor, channel, this.at());
     this.log.info({ pipeline: name, run: run.id, user: actor.id }, 'pipeline run started');
     this.audit.record(actor, 'pipeline.run', `pipeline-run:${run.id}`, {
@@ -132,6 +142,27 @@ export class PipelineService {
     this.notify.started(this.view(run));
     this.startStage(run, 0);
     return this.getRun(run.id);
+  }
+
+  /**
+   * Every job of every stage is checked before the run starts, so a run never stops half-way on a
+   * refusal that was knowable at the start. A run cannot wait for approvals between stages.
+   */
+  private admit(p: PipelineRecord, actor: Actor, channel: string | null): void {
+    for (const job of new Set(p.stages.flatMap((s) => s.jobs.map((j) => j.job)))) {
+      const { definition } = this.dispatches.plan({ name: job });
+      const approval = this.gate.require(
+        actor,
+        { kind: 'dispatch', job, cluster: definition.cluster, namespace: definition.namespace },
+        channel,
+      );
+      if (approval)
+        throw new JobbotError(
+          'forbidden',
+          `Pipeline ${p.name} includes ${job}, which needs approval (rule: ${approval.rule}); a pipeline cannot wait for approvals. Dispatch ${job} by itself with /job run, then run the rest.`,
+          { rule: approval.rule },
+        );
+    }
   }
 
   cancel(id: number, actor: Actor): RunRecord {

@@ -6,6 +6,7 @@ import type { webApi } from '@slack/bolt';
 import type { Logger } from '../logger.js';
 import type { DefinitionService } from '../services/definitions.js';
 import type { DispatchService } from '../services/dispatches.js';
+import type { DefinitionRecord } from '../store/definitions.js';
 import { STATUS_WORDS } from './subcommands/history.js';
 import { homeView } from './views/home.js';
 
@@ -26,6 +27,8 @@ export class AppHome {
     private readonly policyNote: () => string | undefined,
     private readonly log: Logger,
     private readonly now: () => number = Date.now,
+    /** The policy's view: Home offers only the jobs this person may dispatch. */
+    private readonly mayDispatch: (userId: string, def: DefinitionRecord) => boolean = () => true,
   ) {}
 
   async opened(userId: string): Promise<void> {
@@ -59,7 +62,9 @@ export class AppHome {
     const note = this.policyNote();
     const view = homeView({
       userId,
-      jobs: this.definitions.list({ offset: 0, limit: LIST_LIMIT }).items,
+      jobs: this.definitions
+        .list({ offset: 0, limit: LIST_LIMIT })
+        .items.filter((d) => this.mayDispatch(userId, d)),
       running: this.dispatches.history({ states: STATUS_WORDS.running ?? [], offset: 0, limit: LIST_LIMIT })
         .items,
       mine: this.dispatches.history({ actorId: userId, offset: 0, limit: LIST_LIMIT }).items,

@@ -18,28 +18,39 @@ import type { SlackIdentity } from './identity.js';
  */
 export const CLIENT_RETRIES = { retries: 2, factor: 2, minTimeout: 200, maxTimeout: 2_000 } as const;
 
-export function slackClientOptions(config: Config, log: Logger): webApi.WebClientOptions {
+export function slackClientOptions(
+  config: Config,
+  log: Logger,
+  /** A fetch that meters each call (see http/metrics.ts); the global fetch when left out. */
+  fetch?: webApi.FetchFunction,
+): webApi.WebClientOptions {
   return {
     ...(config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {}),
     logger: boltLogger(log),
     retryConfig: CLIENT_RETRIES,
+    ...(fetch ? { fetch } : {}),
   };
 }
 
-export function createWebClient(config: Config, log: Logger): webApi.WebClient {
-  return new webApi.WebClient(config.slack.botToken, slackClientOptions(config, log));
+export function createWebClient(config: Config, log: Logger, fetch?: webApi.FetchFunction): webApi.WebClient {
+  return new webApi.WebClient(config.slack.botToken, slackClientOptions(config, log, fetch));
 }
 
 /**
  * The notifier's client: no retries and rate limits handed back at once, because the outbox retries
  * with its own backoff and keeps the order of a thread while it waits.
  */
-export function createNotifierClient(config: Config, log: Logger): webApi.WebClient {
+export function createNotifierClient(
+  config: Config,
+  log: Logger,
+  timeoutMs = 10_000,
+  fetch?: webApi.FetchFunction,
+): webApi.WebClient {
   return new webApi.WebClient(config.slack.botToken, {
-    ...slackClientOptions(config, log),
+    ...slackClientOptions(config, log, fetch),
     retryConfig: { retries: 0 },
     rejectRateLimitedCalls: true,
-    timeout: 10_000,
+    timeout: timeoutMs,
   });
 }
 
@@ -52,9 +63,14 @@ export interface SlackApp {
   stop(): Promise<void>;
 }
 
-export function createSlackApp(config: Config, identity: SlackIdentity, log: Logger): SlackApp {
+export function createSlackApp(
+  config: Config,
+  identity: SlackIdentity,
+  log: Logger,
+  fetch?: webApi.FetchFunction,
+): SlackApp {
   const logger = boltLogger(log);
-  const clientOptions = slackClientOptions(config, log);
+  const clientOptions = slackClientOptions(config, log, fetch);
   const authorize = async () => {
     const me = await identity.require();
     return { botToken: config.slack.botToken, botId: me.botId, botUserId: me.botUserId, teamId: me.teamId };

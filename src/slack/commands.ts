@@ -5,6 +5,7 @@
  * (`ack(body)`, shown only to the caller) or with an empty ack before slower work.
  */
 import type { RespondFn, SlashCommand, webApi } from '@slack/bolt';
+import type { Action } from '../domain/policy/index.js';
 import type { Logger } from '../logger.js';
 
 export type AckBody = { response_type?: 'ephemeral' | 'in_channel'; text: string; blocks?: unknown[] };
@@ -24,5 +25,7 @@ export interface Subcommand {
   name: string;
   usage: string;
   summary: string;
+  /** What the policy must allow before this subcommand runs at all (admin-only subcommands). */
+  requires?: Action;
   handle(ctx: CommandContext): Promise<void>;
 }

@@ -34,8 +34,12 @@ export function emptyForm(): DefinitionForm {
 }
 
 /** The YAML a definition is shown and edited as: the template with its name and namespace. */
-export function definitionYaml(def: Pick<DefinitionRecord, 'name' | 'namespace' | 'template'>): string {
-  const t = def.template as unknown as JobTemplate;
+/** The definition as YAML; `mask` hides secret-looking values where it is only shown, not edited. */
+export function definitionYaml(
+  def: Pick<DefinitionRecord, 'name' | 'namespace' | 'template'>,
+  mask: <T>(value: T) => T = (v) => v,
+): string {
+  const t = mask(def.template as unknown as JobTemplate);
   return renderYaml({ ...t, metadata: { name: def.name, namespace: def.namespace, ...(t.metadata ?? {}) } });
 }
 

@@ -5,6 +5,11 @@
  * - rate limited (429): retried after Retry-After, which pauses every delivery (limits are shared);
  * - permanent failure: retrying cannot help (invalid_blocks, channel_not_found, …): recorded on the
  *   entry and skipped, so one bad message never blocks a thread.
+ * - in doubt: the call may have reached Slack though no answer said so (timeout, cut connection,
+ *   5xx, or the process died during it). A queue that records `started` before each call keeps that
+ *   mark, and the sender looks for the message before sending it again. An answer from Slack that
+ *   it refused (429, ok:false) clears the doubt.
+ * Heads of different threads are delivered a few at a time; one thread's entries never overlap.
  */
 import { webApi } from '@slack/bolt';
 import type { Logger } from '../logger.js';
@@ -13,19 +18,27 @@ export interface QueuedEntry {
   id: number;
   attempts: number;
   nextAttemptAt: string;
+  inDoubt?: boolean;
 }
 
 /** The outbox operations the loop needs. */
 export interface DeliveryQueue<E extends QueuedEntry> {
   heads(limit: number): E[];
   delivered(id: number, at: string, note: string | null): void;
-  retryLater(id: number, nextAttemptAt: string, error: string): void;
+  /**
+   * Counts the attempt and marks the entry in doubt until an answer says otherwise; returns the entry
+   * as stored now (its content may have been replaced since `heads`), undefined if it is gone.
+   */
+  started?(id: number): E | undefined;
+  retryLater(id: number, nextAttemptAt: string, error: string, inDoubt?: boolean): void;
 }
 
 export interface DeliveryOptions {
   now?: () => Date;
   firstRetryMs?: number;
   maxRetryMs?: number;
+  /** Threads delivered at once (default 4). */
+  concurrency?: number;
 }
 
 const TRANSIENT_ERRORS = new Set([
@@ -38,7 +51,7 @@ const TRANSIENT_ERRORS = new Set([
 
 type Failure =
   | { kind: 'rate_limited'; retryAfterMs: number }
-  | { kind: 'transient'; reason: string }
+  | { kind: 'transient'; reason: string; maybeSent: boolean }
   | { kind: 'permanent'; reason: string };
 
 export class DeliveryLoop<E extends QueuedEntry> {
@@ -50,6 +63,7 @@ export class DeliveryLoop<E extends QueuedEntry> {
   readonly #now: () => Date;
   readonly #firstRetryMs: number;
   readonly #maxRetryMs: number;
+  readonly #concurrency: number;
 
   /**
    * @param send delivers one entry; resolves with a note when it was delivered differently than asked.
@@ -65,6 +79,7 @@ export class DeliveryLoop<E extends QueuedEntry> {
     this.#now = options.now ?? (() => new Date());
     this.#firstRetryMs = options.firstRetryMs ?? 1_000;
     this.#maxRetryMs = options.maxRetryMs ?? 60_000;
+    this.#concurrency = Math.max(1, options.concurrency ?? 4);
   }
 
   /** Asks for a delivery round soon; calls while one runs make it go round once more. */
@@ -74,13 +89,16 @@ export class DeliveryLoop<E extends QueuedEntry> {
       this.#again = true;
       return;
     }
-    this.#running = this.drain().finally(() => {
-      this.#running = undefined;
-      if (this.#again) {
-        this.#again = false;
-        this.wake();
-      }
-    });
+    // Started on a later microtask: a caller inside a database transaction commits before any send.
+    this.#running = Promise.resolve()
+      .then(() => this.drain())
+      .finally(() => {
+        this.#running = undefined;
+        if (this.#again) {
+          this.#again = false;
+          this.wake();
+        }
+      });
   }
 
   /** Lets the delivery in progress finish; what is left stays queued for the next start. */
@@ -107,10 +125,14 @@ export class DeliveryLoop<E extends QueuedEntry> {
         if (Number.isFinite(next)) this.schedule(next - now);
         return;
       }
-      for (const entry of due) {
-        if (this.#stopped || this.#now().getTime() < this.#pausedUntil) break;
-        await this.deliverOne(entry);
-      }
+      let cursor = 0;
+      const worker = async () => {
+        while (cursor < due.length) {
+          if (this.#stopped || this.#now().getTime() < this.#pausedUntil) return;
+          await this.deliverOne(due[cursor++]!);
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(this.#concurrency, due.length) }, worker));
     }
   }
 
@@ -120,8 +142,11 @@ export class DeliveryLoop<E extends QueuedEntry> {
     this.#timer.unref();
   }
 
-  private async deliverOne(entry: E): Promise<void> {
+  private async deliverOne(queued: E): Promise<void> {
     const at = () => this.#now().toISOString();
+    // Sent as stored now: a pending update may have taken newer content while others were sent.
+    const entry = this.queue.started ? this.queue.started(queued.id) : queued;
+    if (!entry) return;
     try {
       this.queue.delivered(entry.id, at(), (await this.send(entry)) ?? null);
     } catch (err) {
@@ -138,8 +163,15 @@ export class DeliveryLoop<E extends QueuedEntry> {
         : Math.min(this.#maxRetryMs, this.#firstRetryMs * 2 ** Math.min(entry.attempts, 10));
       if (limited) this.#pausedUntil = this.#now().getTime() + delay;
       const reason = limited ? 'ratelimited' : failure.reason;
-      log.warn({ reason, retryInMs: delay }, 'Slack notification delayed');
-      this.queue.retryLater(entry.id, new Date(this.#now().getTime() + delay).toISOString(), reason);
+      // Once in doubt, an entry stays so until delivered: this failure may come from the look-up itself.
+      const maybeSent = Boolean(entry.inDoubt) || (failure.kind === 'transient' && failure.maybeSent);
+      log.warn({ reason, retryInMs: delay, maybeSent }, 'Slack notification delayed');
+      this.queue.retryLater(
+        entry.id,
+        new Date(this.#now().getTime() + delay).toISOString(),
+        reason,
+        maybeSent,
+      );
     }
   }
 }
@@ -155,8 +187,9 @@ function classify(err: unknown): Failure {
   }
   if (e.code === webApi.ErrorCode.PlatformError) {
     const code = slackError(err) ?? 'unknown_error';
+    // Slack answered: it says the call failed, so nothing was posted.
     return TRANSIENT_ERRORS.has(code)
-      ? { kind: 'transient', reason: code }
+      ? { kind: 'transient', reason: code, maybeSent: false }
       : { kind: 'permanent', reason: code };
   }
   if (
@@ -167,5 +200,6 @@ function classify(err: unknown): Failure {
   ) {
     return { kind: 'permanent', reason: `HTTP ${e.statusCode}` };
   }
-  return { kind: 'transient', reason: e.message ?? String(err) };
+  // A 5xx from Slack's edge, a timeout or a cut connection: the message may have been posted.
+  return { kind: 'transient', reason: e.message ?? String(err), maybeSent: true };
 }

@@ -19,13 +19,21 @@ import {
 
 export function dispatchView(d: DispatchRecord): DispatchView {
   const changes = (d.overrides as { changes?: string[] }).changes ?? [];
+  const approvedBy = (d.overrides as { approvedBy?: { id: string }[] }).approvedBy ?? [];
+  const approval =
+    approvedBy.length > 0
+      ? `, approved by ${approvedBy
+          .filter((p) => /^[UW][A-Z0-9]{2,}$/.test(p.id))
+          .map((p) => `<@${p.id}>`)
+          .join(', ')}`
+      : '';
   return {
     number: d.number,
     definitionName: d.definitionName,
     cluster: d.cluster,
     namespace: d.namespace,
     jobName: d.jobName,
-    dispatchedBy: describeActor(d.actor),
+    dispatchedBy: `${describeActor(d.actor)}${approval}`,
     overrides: changes,
     state: d.state,
     status: statusLine(d.state, (d.observation ?? undefined) as DispatchObservation | undefined, d.verdict),

@@ -1,31 +1,48 @@
 /**
  * Delivers the dispatch outbox to Slack through the shared delivery loop (ordering, retries, rate
  * limits: see delivery-loop.ts). What is particular here is the sending: a status message whose
- * channel is unusable goes to the dispatcher as a direct message instead, and log files are read
- * from the database at the moment they are uploaded.
+ * channel is unusable goes to the dispatcher as a direct message instead, log files are read from the
+ * database at the moment they are uploaded, and nothing is shown twice.
+ *
+ * Exactly once: each message carries a marker naming its outbox entry, and an entry in doubt (an
+ * earlier call may have reached Slack) is looked up before it is sent again (sent-check.ts). An upload
+ * is done in its three steps here, recording the file id before the step that shares it.
  */
 import type { webApi } from '@slack/bolt';
 import type { Logger } from '../logger.js';
 import type { DispatchRepository } from '../store/dispatches.js';
 import type { OutboxEntry, OutboxRepository } from '../store/outbox.js';
 import { DeliveryLoop, type DeliveryOptions, slackError } from './delivery-loop.js';
+import { markerFor, SentCheck } from './sent-check.js';
 
 const CHANNEL_ERRORS = new Set(['channel_not_found', 'not_in_channel', 'is_archived', 'restricted_action']);
 
-export type NotifierOptions = DeliveryOptions;
+export interface NotifierOptions extends DeliveryOptions {
+  /** Bound of the upload of a file's bytes (the Web API calls have the client's timeout). */
+  uploadTimeoutMs?: number;
+}
+
+interface Content {
+  text: string;
+  blocks?: never;
+}
 
 export class SlackNotifier {
   readonly #loop: DeliveryLoop<OutboxEntry>;
   readonly #now: () => Date;
+  readonly #check: SentCheck;
+  readonly #uploadTimeoutMs: number;
 
   constructor(
-    outbox: OutboxRepository,
+    private readonly outbox: OutboxRepository,
     private readonly dispatches: DispatchRepository,
     private readonly client: webApi.WebClient,
     log: Logger,
     options: NotifierOptions = {},
   ) {
     this.#now = options.now ?? (() => new Date());
+    this.#uploadTimeoutMs = options.uploadTimeoutMs ?? 30_000;
+    this.#check = new SentCheck(client, log);
     this.#loop = new DeliveryLoop(
       outbox,
       (entry) => this.send(entry),
@@ -52,22 +69,17 @@ export class SlackNotifier {
     const dispatch = this.dispatches.get(entry.dispatchNumber);
     if (!dispatch) return 'dispatch gone';
     const p = entry.payload as { text: string; blocks?: unknown[] };
-    const content = { text: p.text, ...(p.blocks ? { blocks: p.blocks as never } : {}) };
+    const content: Content = { text: p.text, ...(p.blocks ? { blocks: p.blocks as never } : {}) };
+    const at = () => this.#now().toISOString();
     switch (entry.kind) {
       case 'post': {
         const channel = dispatch.channel ?? dispatch.actor.id;
         try {
-          const res = await this.client.chat.postMessage({ channel, ...content, unfurl_links: false });
+          const res = await this.post(entry, channel, undefined, content);
           // Posting to a user id opens a DM whose id differs; later updates need the DM's id.
-          if (res.channel && res.channel !== dispatch.channel)
-            this.dispatches.updateChannel(
-              dispatch.number,
-              res.channel,
-              res.ts ?? null,
-              this.#now().toISOString(),
-            );
-          else
-            this.dispatches.update(dispatch.number, { messageTs: res.ts ?? null }, this.#now().toISOString());
+          if (res.channel !== dispatch.channel)
+            this.dispatches.updateChannel(dispatch.number, res.channel, res.ts, at());
+          else this.dispatches.update(dispatch.number, { messageTs: res.ts }, at());
           return undefined;
         } catch (err) {
           const code = slackError(err);
@@ -80,53 +92,93 @@ export class SlackNotifier {
                 : undefined;
           if (!code || !CHANNEL_ERRORS.has(code) || !person || channel === person) throw err;
           // The chosen channel cannot take it: the dispatcher still learns what happens, in a DM.
-          const res = await this.client.chat.postMessage({
-            channel: person,
-            ...content,
-            unfurl_links: false,
-          });
-          this.dispatches.updateChannel(
-            dispatch.number,
-            res.channel ?? person,
-            res.ts ?? null,
-            this.#now().toISOString(),
-          );
+          const res = await this.post(entry, person, undefined, content);
+          this.dispatches.updateChannel(dispatch.number, res.channel, res.ts, at());
           return `posted to the dispatcher instead: ${code} in ${channel}`;
         }
       }
       case 'update':
+        // Idempotent: the same content twice shows once.
         if (!dispatch.messageTs || !dispatch.channel) return 'no status message to update';
         await this.client.chat.update({ channel: dispatch.channel, ts: dispatch.messageTs, ...content });
         return undefined;
       case 'reply':
-        await this.client.chat.postMessage({
-          channel: dispatch.channel ?? dispatch.actor.id,
-          ...(dispatch.messageTs ? { thread_ts: dispatch.messageTs } : {}),
-          ...content,
-          unfurl_links: false,
-        });
+        await this.post(
+          entry,
+          dispatch.channel ?? dispatch.actor.id,
+          dispatch.messageTs ?? undefined,
+          content,
+        );
         return undefined;
-      case 'upload': {
-        const u = entry.payload as {
-          filename: string;
-          title: string;
-          log: { pod: string; container: string; previous: boolean };
-        };
-        const log = this.dispatches
-          .logs(dispatch.number)
-          .find(
-            (l) => l.pod === u.log.pod && l.container === u.log.container && l.previous === u.log.previous,
-          );
-        if (!log) return 'log not found';
-        await this.client.filesUploadV2({
-          channel_id: dispatch.channel ?? dispatch.actor.id,
-          ...(dispatch.messageTs ? { thread_ts: dispatch.messageTs } : {}),
-          file: Buffer.from(log.text, 'utf8'),
-          filename: u.filename,
-          title: u.title,
-        } as never);
-        return undefined;
-      }
+      case 'upload':
+        return this.upload(entry, dispatch.channel ?? dispatch.actor.id, dispatch.messageTs ?? undefined);
     }
   }
+
+  /** chat.postMessage, unless an earlier attempt of this entry already posted it. */
+  private async post(
+    entry: OutboxEntry,
+    channel: string,
+    threadTs: string | undefined,
+    content: Content,
+  ): Promise<{ channel: string; ts: string | null }> {
+    const key = markerKey(entry);
+    if (entry.inDoubt) {
+      const found = await this.#check.findMessage(channel, threadTs, key, entry.createdAt);
+      if (found) return found;
+    }
+    const res = await this.client.chat.postMessage({
+      channel,
+      ...(threadTs ? { thread_ts: threadTs } : {}),
+      ...content,
+      metadata: markerFor(key),
+      unfurl_links: false,
+    } as never);
+    return { channel: res.channel ?? channel, ts: res.ts ?? null };
+  }
+
+  private async upload(
+    entry: OutboxEntry,
+    channel: string,
+    threadTs: string | undefined,
+  ): Promise<string | undefined> {
+    const u = entry.payload as {
+      filename: string;
+      title: string;
+      log: { pod: string; container: string; previous: boolean };
+      fileId?: string;
+    };
+    if (u.fileId && entry.inDoubt && (await this.#check.fileShared(u.fileId))) return undefined;
+    const log = this.dispatches
+      .logs(entry.dispatchNumber)
+      .find((l) => l.pod === u.log.pod && l.container === u.log.container && l.previous === u.log.previous);
+    if (!log) return 'log not found';
+    const bytes = Buffer.from(log.text, 'utf8');
+    if (bytes.length === 0) return 'empty log: nothing to upload';
+    const ticket = await this.client.files.getUploadURLExternal({
+      filename: u.filename,
+      length: bytes.length,
+    });
+    if (!ticket.upload_url || !ticket.file_id)
+      throw new Error('files.getUploadURLExternal gave no upload URL');
+    // Recorded before the step that shares the file, so a later attempt can ask whether it happened.
+    this.outbox.remember(entry.id, { fileId: ticket.file_id });
+    const sent = await fetch(ticket.upload_url, {
+      method: 'POST',
+      body: bytes,
+      signal: AbortSignal.timeout(this.#uploadTimeoutMs),
+    });
+    if (!sent.ok) throw new Error(`uploading the file's bytes answered HTTP ${sent.status}`);
+    await this.client.files.completeUploadExternal({
+      files: [{ id: ticket.file_id, title: u.title }],
+      channel_id: channel,
+      ...(threadTs ? { thread_ts: threadTs } : {}),
+    } as never);
+    return undefined;
+  }
+}
+
+/** Names the entry uniquely, across installations too: its id and the instant it was queued. */
+function markerKey(entry: OutboxEntry): string {
+  return `dispatch-outbox:${entry.id}@${entry.createdAt}`;
 }

@@ -8,6 +8,7 @@
  */
 
 import type { webApi } from '@slack/bolt';
+import { personOf } from '../domain/actor.js';
 import type { TimelineEvent } from '../domain/dispatch/index.js';
 import type { Logger } from '../logger.js';
 import type { DispatchNotifications } from '../services/dispatches.js';
@@ -149,12 +150,7 @@ export class PipelineNotifier {
     switch (entry.kind) {
       case 'post': {
         // A run started through the API may name a channel Jobbot is not in: its runner gets a DM.
-        const person =
-          run.actor.kind === 'slack'
-            ? run.actor.id
-            : run.actor.kind === 'token'
-              ? (run.actor.onBehalfOf ?? run.actor.ownerId)
-              : undefined;
+        const person = personOf(run.actor);
         let res: { channel?: string; ts?: string };
         let note: string | undefined;
         try {

@@ -74,7 +74,7 @@ function entryFrom(row: Row): AuditEntry {
           name: row.actor_name,
           ...(row.actor_owner === null ? {} : { ownerId: row.actor_owner }),
         }
-      : { kind: 'slack', id: row.actor_id, name: row.actor_name };
+      : { kind: row.actor_kind === 'system' ? 'system' : 'slack', id: row.actor_id, name: row.actor_name };
   return {
     ...contentOf(row),
     id: row.id,

@@ -20,7 +20,29 @@ export function openDatabase(file: string): Db {
   db.pragma('busy_timeout = 5000');
   db.pragma('synchronous = NORMAL');
   migrate(db, migrations);
+  cacheStatements(db);
   return db;
+}
+
+/**
+ * Repositories prepare their SQL at each call; compiling it again each time was the largest cost
+ * under load. The connection keeps each compiled statement by its text instead (bounded: queries
+ * built with a varying number of parameters must not grow it for ever). Sharing a statement is safe
+ * because run, get and all complete before returning; the one iterate() (the audit log's reader) is
+ * never run twice at once on a connection.
+ */
+function cacheStatements(db: Db, max = 500): void {
+  const prepare = db.prepare.bind(db);
+  const cache = new Map<string, Database.Statement>();
+  db.prepare = ((sql: string) => {
+    let statement = cache.get(sql);
+    if (!statement) {
+      if (cache.size >= max) cache.clear();
+      statement = prepare(sql);
+      cache.set(sql, statement);
+    }
+    return statement;
+  }) as typeof db.prepare;
 }
 
 /** A cheap query that proves the connection is usable, for /readyz. */

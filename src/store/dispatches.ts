@@ -3,7 +3,8 @@
  * before anything reaches the cluster; every later change is a small update of its state, last
  * observation and times, so a restart finds each dispatch where it was and carries it on.
  */
-import { gunzipSync, gzipSync } from 'node:zlib';
+import { Readable } from 'node:stream';
+import { createGunzip, gunzipSync, gzipSync } from 'node:zlib';
 import type { Actor } from '../domain/actor.js';
 import type { Db } from './db.js';
 
@@ -55,6 +56,11 @@ export interface DispatchEvent {
   key: string;
   at: string;
   text: string;
+}
+
+/** A stored log without its text; `open()` streams the text, decompressed as it is read. */
+export interface StoredLogFile extends Omit<StoredLog, 'text'> {
+  open(): Readable;
 }
 
 export interface StoredLog {
@@ -329,6 +335,11 @@ export class DispatchRepository {
       .all(number) as DispatchEvent[];
   }
 
+  /** Runs `fn` in one transaction; a nested call joins the outer one (as a savepoint). */
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn)();
+  }
+
   saveLog(number: number, log: StoredLog, at: string): void {
     this.db
       .prepare(
@@ -351,6 +362,35 @@ export class DispatchRepository {
       );
   }
 
+  /**
+   * The logs of a dispatch, each opened on demand. Only the compressed bytes of one log are held; its
+   * text is inflated slice by slice as the reader takes it, so a reader's back-pressure bounds memory.
+   */
+  logFiles(number: number): StoredLogFile[] {
+    const rows = this.db
+      .prepare(
+        `select pod, container, init, previous, original_bytes, truncated, error from dispatch_logs
+         where dispatch_number = ? order by init desc, pod, container, previous desc`,
+      )
+      .all(number) as Row[];
+    const content = this.db.prepare(
+      'select content from dispatch_logs where dispatch_number = ? and pod = ? and container = ? and previous = ?',
+    );
+    return rows.map((r) => ({
+      pod: String(r.pod),
+      container: String(r.container),
+      init: r.init === 1,
+      previous: r.previous === 1,
+      originalBytes: Number(r.original_bytes),
+      truncated: r.truncated === 1,
+      error: (r.error as string | null) ?? null,
+      open: () => {
+        const row = content.get(number, r.pod, r.container, r.previous) as { content: Buffer } | undefined;
+        return inflate(row?.content ?? gzipSync(''));
+      },
+    }));
+  }
+
   logs(number: number): StoredLog[] {
     const rows = this.db
       .prepare(
@@ -368,4 +408,17 @@ export class DispatchRepository {
       text: gunzipSync(r.content as Buffer).toString('utf8'),
     }));
   }
+}
+
+const SLICE = 4 * 1024;
+
+/** Feeds gzip bytes to the inflater in small slices, so output is produced only as fast as it is read. */
+function inflate(gzipped: Buffer): Readable {
+  function* slices() {
+    for (let i = 0; i < gzipped.length; i += SLICE) yield gzipped.subarray(i, i + SLICE);
+  }
+  const source = Readable.from(slices(), { objectMode: false });
+  const gunzip = createGunzip();
+  source.on('error', (err) => gunzip.destroy(err));
+  return source.pipe(gunzip);
 }

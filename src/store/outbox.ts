@@ -6,6 +6,8 @@
  * - update: a new content for that message; a pending update is overwritten rather than queued twice;
  * - reply: a message in the dispatch's thread;
  * - upload: a log file posted into the thread.
+ * - in doubt: a call for the entry was started and its outcome is unknown (see the notifier); set
+ *   before every call, cleared when Slack's answer says whether the message exists.
  */
 import type { Db } from './db.js';
 
@@ -18,6 +20,9 @@ export interface OutboxEntry {
   payload: Record<string, unknown>;
   attempts: number;
   nextAttemptAt: string;
+  createdAt: string;
+  /** An earlier call may have reached Slack: look for its message before sending again. */
+  inDoubt: boolean;
 }
 
 type Row = Record<string, unknown>;
@@ -30,6 +35,8 @@ function entryFrom(r: Row): OutboxEntry {
     payload: JSON.parse(String(r.payload)) as Record<string, unknown>,
     attempts: Number(r.attempts),
     nextAttemptAt: String(r.next_attempt_at),
+    createdAt: String(r.created_at),
+    inDoubt: r.in_doubt === 1,
   };
 }
 
@@ -41,7 +48,10 @@ export class OutboxRepository {
       if (kind === 'update') {
         const pending = this.db
           .prepare(
+            // Not one being sent (in doubt): its call carries the old content, and would be marked
+            // delivered with the new content unsent.
             `select id from outbox where dispatch_number = ? and kind = 'update' and delivered_at is null
+             and in_doubt = 0
              and id > coalesce((select max(id) from outbox where dispatch_number = ? and kind != 'update'), 0)`,
           )
           .get(dispatchNumber, dispatchNumber) as { id: number } | undefined;
@@ -78,13 +88,39 @@ export class OutboxRepository {
   }
 
   delivered(id: number, at: string, note: string | null = null): void {
-    this.db.prepare('update outbox set delivered_at = ?, last_error = ? where id = ?').run(at, note, id);
+    this.db
+      .prepare('update outbox set delivered_at = ?, last_error = ?, in_doubt = 0 where id = ?')
+      .run(at, note, id);
   }
 
-  retryLater(id: number, nextAttemptAt: string, error: string): void {
+  /**
+   * Written before each call to Slack: if the process dies during it, the entry stays in doubt (and an
+   * update in doubt takes no new content, see enqueue). Returns the entry as it is now, since its
+   * payload may have changed since the loop read it; `inDoubt` tells of earlier attempts.
+   */
+  started(id: number): OutboxEntry | undefined {
+    return this.db.transaction(() => {
+      const row = this.db.prepare('select * from outbox where id = ? and delivered_at is null').get(id) as
+        | Row
+        | undefined;
+      if (!row) return undefined;
+      this.db.prepare('update outbox set attempts = attempts + 1, in_doubt = 1 where id = ?').run(id);
+      return entryFrom(row);
+    })();
+  }
+
+  /** `inDoubt`: the failed call may still have reached Slack (a timeout, a 5xx, a cut connection). */
+  retryLater(id: number, nextAttemptAt: string, error: string, inDoubt = true): void {
     this.db
-      .prepare('update outbox set attempts = attempts + 1, next_attempt_at = ?, last_error = ? where id = ?')
-      .run(nextAttemptAt, error, id);
+      .prepare('update outbox set next_attempt_at = ?, last_error = ?, in_doubt = ? where id = ?')
+      .run(nextAttemptAt, error, inDoubt ? 1 : 0, id);
+  }
+
+  /** Merges `fields` into the entry's payload (e.g. the file id of an upload under way). */
+  remember(id: number, fields: Record<string, unknown>): void {
+    this.db
+      .prepare('update outbox set payload = json_patch(payload, ?) where id = ?')
+      .run(JSON.stringify(fields), id);
   }
 
   pendingCount(): number {

@@ -6,6 +6,7 @@ import { expect } from 'vitest';
 import { openDatabase } from '../../src/store/db.js';
 import { PipelineRepository, type RunRecord } from '../../src/store/pipelines.js';
 import { E2E } from '../support/cluster.js';
+import { shellJobYaml } from '../support/fixtures.js';
 import type { Harness } from '../support/harness.js';
 import { defineJob } from '../support/seed.js';
 import { validateMessageBlocks, validateView } from '../support/slack/index.js';
@@ -14,20 +15,7 @@ import { waitFor } from '../support/wait.js';
 export function job(h: Harness, name: string, command: string): void {
   defineJob(
     h.env.JOBBOT_DB!,
-    `apiVersion: batch/v1
-kind: Job
-metadata:
-  name: ${name}
-spec:
-  backoffLimit: 0
-  template:
-    spec:
-      restartPolicy: Never
-      containers:
-      - name: main
-        image: busybox:1.36
-        command: ["sh", "-c", ${JSON.stringify(command)}]
-`,
+    shellJobYaml(name, command),
     { cluster: E2E.cluster, namespace: E2E.namespace },
     { kind: 'slack', id: h.slack.defaultUser, name: 'tester' },
   );

@@ -13,3 +13,21 @@ spec:
       restartPolicy: Never
   backoffLimit: 4
 `;
+
+/** A one-container Job that runs `command` in a shell once (no retries): the emulator's scripted job. */
+export function shellJobYaml(name: string, command: string, image = 'busybox:1.36'): string {
+  return `apiVersion: batch/v1
+kind: Job
+metadata:
+  name: ${name}
+spec:
+  backoffLimit: 0
+  template:
+    spec:
+      restartPolicy: Never
+      containers:
+      - name: main
+        image: ${image}
+        command: ["sh", "-c", ${JSON.stringify(command)}]
+`;
+}

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
-import { type Running, start } from '../../src/main.js';
+import { type Running, type StartOptions, start } from '../../src/main.js';
 import { type KubeEmulator, startKubeEmulator } from './kube/index.js';
 import { SlackDriver, type SlackEmulator, startSlackEmulator, type Transport } from './slack/index.js';
 
@@ -33,6 +33,8 @@ export interface HarnessOptions {
   transport?: Transport;
   env?: Record<string, string>;
   kube?: Parameters<typeof startKubeEmulator>[0];
+  /** Jobbot's timeouts and retries (e.g. `scaledTiming(speed)` to match the emulator's speed). */
+  timing?: StartOptions['timing'];
 }
 
 /** A real cluster for the same suite: JOBBOT_E2E_KUBECONFIG=/path/to/kubeconfig npm test. */
@@ -60,7 +62,10 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
   };
   const config = loadConfig({ env, cwd: dir, home: dir, inCluster: false });
   const boot = async () => {
-    const app = await start(config, { logger: createLogger(config.logLevel) });
+    const app = await start(config, {
+      logger: createLogger(config.logLevel),
+      ...(opts.timing ? { timing: opts.timing } : {}),
+    });
     if (transport === 'socket') await slack.socket.waitForConnection();
     return app;
   };

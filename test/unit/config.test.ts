@@ -31,7 +31,7 @@ describe('loadConfig', () => {
     expect(c.slack.appToken).toBeUndefined();
     expect(c.slack.apiUrl).toBeUndefined();
     expect(c.kube).toEqual({ kind: 'none', looked: expect.any(Array) });
-    expect(c.file).toEqual({});
+    expect(c.policy.configured).toBe(false);
   });
 
   it('names every missing variable at once and says where to get it', () => {
@@ -114,9 +114,9 @@ describe('loadConfig', () => {
   describe('JOBBOT_CONFIG', () => {
     it('loads a YAML file', () => {
       const cwd = dir();
-      writeFileSync(path.join(cwd, 'jobbot.yaml'), 'admins: [U1]\n');
+      writeFileSync(path.join(cwd, 'jobbot.yaml'), 'admins: { users: [U0ALICE001] }\n');
       const c = loadConfig({ env: { ...base, JOBBOT_CONFIG: 'jobbot.yaml' }, cwd, inCluster: false });
-      expect(c.file).toEqual({ admins: ['U1'] });
+      expect(c.policy).toMatchObject({ configured: true, admins: { users: ['U0ALICE001'] } });
       expect(c.filePath).toBe(path.join(cwd, 'jobbot.yaml'));
     });
 
@@ -129,14 +129,14 @@ describe('loadConfig', () => {
     it('names the line of a YAML error', () => {
       const cwd = dir();
       writeFileSync(path.join(cwd, 'bad.yaml'), 'admins:\n  - U1\n bad: [\n');
-      expect(problems({ ...base, JOBBOT_CONFIG: 'bad.yaml' }, cwd)[0]).toMatch(/not valid YAML at line \d/);
+      expect(problems({ ...base, JOBBOT_CONFIG: 'bad.yaml' }, cwd)[0]).toMatch(/line 3: is not valid YAML/);
     });
 
     it('refuses unknown top-level keys so a typo never disables a rule', () => {
       const cwd = dir();
       writeFileSync(path.join(cwd, 'typo.yaml'), 'admin: [U1]\n');
       expect(problems({ ...base, JOBBOT_CONFIG: 'typo.yaml' }, cwd)[0]).toMatch(
-        /unknown key\(s\) admin\. Allowed/,
+        /line 1 \(admin\): unknown key; did you mean `admins`\?/,
       );
     });
   });

@@ -9,6 +9,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { z } from 'zod';
 import type { DispatchStateName } from '../../domain/dispatch/index.js';
 import { isTerminal } from '../../domain/dispatch/index.js';
+import type { ApprovalService } from '../../services/approvals.js';
 import type { DispatchService } from '../../services/dispatches.js';
 import { type TokenService, tokenActor } from '../../services/tokens.js';
 import type { DefinitionRecord } from '../../store/definitions.js';
@@ -53,17 +54,17 @@ export interface HandlerContext {
 
 export interface ApiHandlerDeps {
   tokens: Pick<TokenService, 'allows'>;
-  dispatches: Pick<DispatchService, 'plan' | 'dispatch' | 'get' | 'cancel' | 'logs'>;
+  dispatches: Pick<DispatchService, 'plan' | 'dispatch' | 'get' | 'cancel' | 'logFiles'>;
   definitions: {
     list(page: { offset: number; limit: number }): { items: DefinitionRecord[] };
   } & JobsPutDeps['definitions'];
+  approvals: Pick<ApprovalService, 'submit'>;
+  access: { prepare(userId: string): Promise<void> };
   /** A Slack user id for a user id or e-mail address; undefined when Slack knows no such user. */
   resolveUser(ref: string): Promise<string | undefined>;
   /** How often a waiting request looks at its dispatch (default 250 ms). */
   pollMs?: number;
 }
-
-const CHUNK = 16 * 1024;
 
 export type ApiHandlers = ReturnType<typeof apiHandlers>;
 
@@ -109,10 +110,22 @@ export function apiHandlers(deps: ApiHandlerDeps) {
           );
       }
       const channel = body.channel ?? onBehalfOf ?? ctx.token.createdBy.id;
-      let d = deps.dispatches.dispatch(
-        { name, words, channel, sourceChannel: null },
-        tokenActor(ctx.token, onBehalfOf),
+      const actor = tokenActor(ctx.token, onBehalfOf);
+      // The policy judges the person the pipeline acts for (or the token's creator), as in Slack.
+      await deps.access.prepare(onBehalfOf ?? ctx.token.createdBy.id);
+      const submitted = deps.approvals.submit(
+        { name, words, channel, sourceChannel: body.channel ?? null },
+        actor,
       );
+      if (submitted.kind === 'requested') {
+        const a = submitted.approval;
+        sendJson(ctx.res, 202, {
+          status: 'awaiting_approval',
+          approval: { id: a.id, approvals: a.rule.approvals, rule: a.rule.rule, expiresAt: a.expiresAt },
+        });
+        return;
+      }
+      let d = submitted.dispatch;
       if (body.wait) d = await waitFor(deps, ctx, d.number, body.wait * 1000);
       sendJson(ctx.res, 201, dispatchOut(d), { location: `/api/v1/dispatches/${d.number}` });
     },
@@ -131,7 +144,7 @@ export function apiHandlers(deps: ApiHandlerDeps) {
     async logs({ res, token, url }: HandlerContext, n: number): Promise<void> {
       const d = visibleDispatch(token, n);
       const container = url.searchParams.get('container');
-      const logs = deps.dispatches.logs(n).filter((l) => !container || l.container === container);
+      const logs = deps.dispatches.logFiles(n).filter((l) => !container || l.container === container);
       if (container && logs.length === 0)
         throw new HttpError(
           404,
@@ -147,8 +160,14 @@ export function apiHandlers(deps: ApiHandlerDeps) {
       for (const log of logs) {
         if (several)
           await write(res, `==> ${log.pod}/${log.container}${log.previous ? ' (previous)' : ''} <==\n`);
-        for (let i = 0; i < log.text.length; i += CHUNK) await write(res, log.text.slice(i, i + CHUNK));
-        if (several && !log.text.endsWith('\n')) await write(res, '\n');
+        // Inflated as the client reads: a large log is never whole in memory.
+        let last = -1;
+        for await (const chunk of log.open() as AsyncIterable<Buffer>) {
+          if (chunk.length > 0) last = chunk[chunk.length - 1]!;
+          await write(res, chunk);
+          if (res.destroyed) break;
+        }
+        if (several && last !== 10) await write(res, '\n');
       }
       res.end();
     },
@@ -175,7 +194,7 @@ async function waitFor(
 }
 
 /** Respects back-pressure, so a large log never sits in memory twice. */
-function write(res: ServerResponse, text: string): Promise<void> {
+function write(res: ServerResponse, text: string | Buffer): Promise<void> {
   if (res.write(text)) return Promise.resolve();
   return new Promise((r) => {
     const done = () => {

@@ -67,6 +67,8 @@ export function putJob(deps: JobsPutDeps) {
       current ? { name, revision: current.revision } : undefined,
     );
     if (!result.ok) {
+      if (result.forbidden)
+        throw new HttpError(403, 'forbidden', result.errors[0]?.message ?? 'Refused by the policy.');
       if (result.errors.some((e) => /while you edited/.test(e.message)))
         throw new HttpError(
           409,

@@ -16,12 +16,16 @@ const STATUS: Record<string, number> = {
   pipeline_not_found: 404,
   pipeline_run_not_found: 404,
   pipeline_not_cancellable: 409,
+  forbidden: 403,
+  definition_not_found: 404,
 };
 
 export interface PipelineApiDeps {
   tokens: Pick<TokenService, 'allows'>;
   pipelines: Pick<PipelineService, 'get' | 'run' | 'getRun' | 'cancel' | 'view' | 'save' | 'getOrUndefined'>;
   resolveUser(ref: string): Promise<string | undefined>;
+  /** Reads a person's groups before the policy judges them (see services/access.ts). */
+  prepare?(userId: string): Promise<void>;
   pollMs?: number;
 }
 
@@ -54,6 +58,7 @@ export function pipelineRoutes(deps: PipelineApiDeps) {
         throw new HttpError(422, 'unknown_user', `Slack knows no user ${JSON.stringify(body.onBehalfOf)}.`);
     }
     const channel = body.channel ?? onBehalfOf ?? ctx.token.createdBy.id;
+    await deps.prepare?.(onBehalfOf ?? ctx.token.createdBy.id);
     let run = deps.pipelines.run(name, tokenActor(ctx.token, onBehalfOf), channel);
     if (body.wait) {
       const deadline = Date.now() + body.wait * 1000;
@@ -79,6 +84,8 @@ export function pipelineRoutes(deps: PipelineApiDeps) {
     const existing = deps.pipelines.getOrUndefined(name);
     if (existing) allowed(ctx.token, name, existing.stages);
     const saved = deps.pipelines.save(name, parsed.data.yaml, tokenActor(ctx.token));
+    if (!saved.ok && saved.forbidden)
+      throw new HttpError(403, 'forbidden', saved.errors[0]?.message ?? 'Refused by the policy.');
     if (!saved.ok)
       throw new HttpError(
         422,

@@ -33,6 +33,9 @@ const STATUS: Record<string, number> = {
   invalid_overrides: 422,
   dispatch_not_cancellable: 409,
   usage: 400,
+  forbidden: 403,
+  approval_not_found: 404,
+  approval_closed: 409,
 };
 
 export function createApi(

@@ -30,6 +30,7 @@ import {
   definitionShowMessage,
   LIST_PAGE_SIZE,
   notice,
+  type Offers,
   savedMessage,
 } from '../views/definitions.js';
 
@@ -38,6 +39,10 @@ export interface DefinitionListenerDeps {
   users: UserDirectory;
   command: string;
   log: Logger;
+  /** The buttons a person may use (the policy's view); all when left out. */
+  offersFor?: (userId: string) => Offers;
+  /** Throws `forbidden` unless this person may create and change definitions. */
+  requireManage?: (userId: string) => void;
 }
 
 type ViewState = Parameters<typeof readValues>[0];
@@ -144,25 +149,30 @@ export function registerDefinitionListeners(app: App, deps: DefinitionListenerDe
     );
   });
 
-  app.action<BlockAction<ButtonAction>>(ACTION_LIST_PAGE, async ({ ack, action, respond }) => {
+  app.action<BlockAction<ButtonAction>>(ACTION_LIST_PAGE, async ({ ack, action, body, respond }) => {
     await ack();
     const offset = Math.max(0, Number.parseInt(action.value ?? '0', 10) || 0);
     const page = service.list({ offset, limit: LIST_PAGE_SIZE });
     await respond({
       replace_original: true,
       response_type: 'ephemeral',
-      ...definitionListMessage({ ...page, offset }, deps.command),
+      ...definitionListMessage({ ...page, offset }, deps.command, deps.offersFor?.(body.user.id)),
     });
   });
 
-  app.action<BlockAction<ButtonAction>>(ACTION_SHOW, async ({ ack, action, respond }) => {
+  app.action<BlockAction<ButtonAction>>(ACTION_SHOW, async ({ ack, action, body, respond }) => {
     await ack();
     await answer(respond, log, () => {
       const def = service.get(action.value ?? '');
       return {
         response_type: 'ephemeral',
         replace_original: false,
-        ...definitionShowMessage(def, definitionYaml(def), deps.command),
+        ...definitionShowMessage(
+          def,
+          definitionYaml(def, deps.offersFor?.(body.user.id).mask),
+          deps.command,
+          deps.offersFor?.(body.user.id),
+        ),
       };
     });
   });
@@ -170,6 +180,8 @@ export function registerDefinitionListeners(app: App, deps: DefinitionListenerDe
   app.action<BlockAction<ButtonAction>>(ACTION_EDIT, async ({ ack, action, body, client, respond }) => {
     await ack();
     await answer(respond, log, async () => {
+      // A button shown earlier is no permission: asked again before the modal opens.
+      deps.requireManage?.(body.user.id);
       const def = service.get(action.value ?? '');
       const values = valuesOf(def);
       const meta: DefinitionModalMeta = {

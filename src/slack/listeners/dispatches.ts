@@ -7,13 +7,15 @@ import type { App, BlockAction, ButtonAction } from '@slack/bolt';
 import { z } from 'zod';
 import { isJobbotError } from '../../domain/errors.js';
 import type { Logger } from '../../logger.js';
+import type { ApprovalService } from '../../services/approvals.js';
 import type { DispatchService } from '../../services/dispatches.js';
 import { errorsByBlock, readValues } from '../definition-state.js';
 import { buildDispatchModal, submittedTemplate } from '../dispatch-flow.js';
 import { failureSentence, type Respond, replyFailure } from '../interaction.js';
 import type { UserDirectory } from '../users.js';
+import { submittedMessage } from '../views/approvals.js';
 import { ACTION_DISPATCH, notice } from '../views/definitions.js';
-import { ACTION_CANCEL, ACTION_KEEP, ACTION_RERUN, dispatchedMessage } from '../views/dispatch.js';
+import { ACTION_CANCEL, ACTION_KEEP, ACTION_RERUN } from '../views/dispatch.js';
 import { DISPATCH_CALLBACK, type DispatchModalMeta } from '../views/dispatch-modal.js';
 
 const metaSchema = z.object({
@@ -26,7 +28,12 @@ const metaSchema = z.object({
 
 export function registerDispatchListeners(
   app: App,
-  deps: { service: DispatchService; users: UserDirectory; log: Logger },
+  deps: {
+    service: DispatchService;
+    approvals: Pick<ApprovalService, 'submit'>;
+    users: UserDirectory;
+    log: Logger;
+  },
 ): void {
   const { service, users, log } = deps;
 
@@ -48,8 +55,9 @@ export function registerDispatchListeners(
       const actor = await users.actor(body.user.id, body.user.name);
       // Checked before the ack so a refusal shows in the modal; dispatch() checks again when it records.
       service.plan({ name: meta.name, template: built.template });
+      service.authorize(meta.name, actor, meta.channel);
       await ack();
-      const d = service.dispatch(
+      const submitted = deps.approvals.submit(
         { name: meta.name, template: built.template, channel, sourceChannel: meta.channel },
         actor,
       );
@@ -57,7 +65,7 @@ export function registerDispatchListeners(
         .postEphemeral({
           channel: meta.channel ?? body.user.id,
           user: body.user.id,
-          ...dispatchedMessage(d.number, d.definitionName, d.channel),
+          ...submittedMessage(submitted),
         })
         .catch(() => undefined);
     } catch (err) {
@@ -73,8 +81,11 @@ export function registerDispatchListeners(
     meta: Omit<DispatchModalMeta, 'revision'>,
     respond: Respond,
     client: App['client'],
+    user: { id: string; name?: string },
   ) => {
     try {
+      // A button shown earlier is no permission: asked again before the modal opens.
+      service.authorize(meta.name, await users.actor(user.id, user.name), meta.channel);
       await client.views.open({ trigger_id: triggerId, view: buildDispatchModal(service, meta) });
     } catch (err) {
       await fail(respond, err);
@@ -88,6 +99,7 @@ export function registerDispatchListeners(
       { name: action.value ?? '', channel: body.channel?.id ?? null },
       respond,
       client,
+      body.user,
     );
   });
 
@@ -100,6 +112,7 @@ export function registerDispatchListeners(
         { name: previous.definitionName, rerunOf: previous.number, channel: previous.channel },
         respond,
         client,
+        body.user,
       );
     } catch (err) {
       await fail(respond, err);

@@ -28,6 +28,8 @@ export interface PipelineModalDeps {
   log: Logger;
   /** The job definitions a stage may pick from, by name. */
   jobNames: () => string[];
+  /** Throws `forbidden` unless this person may create and change pipelines (checked again on save). */
+  requireManage?: (userId: string) => void;
 }
 
 const metaSchema = z.object({
@@ -46,7 +48,13 @@ type ViewState = Record<
 >;
 
 /** The view `/job pipeline new` (no name) or `edit NAME` opens. */
-export function openingView(deps: PipelineModalDeps, editing: string | undefined, channel: string | null) {
+export function openingView(
+  deps: PipelineModalDeps,
+  user: string,
+  editing: string | undefined,
+  channel: string | null,
+) {
+  deps.requireManage?.(user);
   const existing = editing === undefined ? undefined : deps.service.get(editing);
   const meta: PipelineModalMeta = {
     ...(existing ? { editing: existing.name } : {}),

@@ -8,6 +8,7 @@ import { closest } from '../../domain/closest.js';
 import { isJobbotError } from '../../domain/errors.js';
 import type { Metrics } from '../../http/metrics.js';
 import type { Logger } from '../../logger.js';
+import type { AccessService } from '../../services/access.js';
 import type { AckBody, Subcommand } from '../commands.js';
 import { errorMessage, unknownSubcommandMessage } from '../views/help.js';
 
@@ -18,6 +19,7 @@ export interface SlashCommandDeps {
   fallback: string;
   log: Logger;
   metrics: Metrics;
+  access: Pick<AccessService, 'require'>;
 }
 
 export function registerSlashCommand(app: App, deps: SlashCommandDeps): void {
@@ -54,6 +56,12 @@ export function registerSlashCommand(app: App, deps: SlashCommandDeps): void {
       return ackOnce(unknownSubcommandMessage(deps.command, (first ?? '').slice(0, 100), suggestion));
     }
     try {
+      if (sub.requires)
+        deps.access.require(
+          { kind: 'slack', id: body.user_id, name: body.user_name },
+          sub.requires,
+          body.channel_id,
+        );
       await sub.handle({ command: deps.command, args, body, ack: ackOnce, respond, client, log });
       await ackOnce();
       deps.metrics.slackCommands.inc({ subcommand: sub.name, outcome: 'ok' });

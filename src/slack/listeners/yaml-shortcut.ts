@@ -16,12 +16,21 @@ import { yamlProblemsMessage } from '../views/definitions.js';
 
 export const SHORTCUT_CREATE_FROM_YAML = 'create_job_from_yaml';
 
-export function registerYamlShortcut(app: App, deps: { service: DefinitionService; log: Logger }): void {
+export function registerYamlShortcut(
+  app: App,
+  deps: {
+    service: DefinitionService;
+    log: Logger;
+    /** Throws `forbidden` unless this person may create definitions. */
+    requireManage?: (userId: string) => void;
+  },
+): void {
   app.shortcut<MessageShortcut>(
     SHORTCUT_CREATE_FROM_YAML,
     async ({ ack, shortcut, client, context, respond }) => {
       await ack();
       try {
+        deps.requireManage?.(shortcut.user.id);
         const message = shortcut.message as {
           text?: string;
           files?: { id: string; name?: string; size?: number }[];

@@ -23,6 +23,7 @@ export function parseSince(word: string, now: Date): string | undefined {
 export function auditSubcommand(reader: AuditReader, now: () => Date = () => new Date()): Subcommand {
   return {
     name: 'audit',
+    requires: { kind: 'audit.read' },
     usage: 'audit [@user | NAME | #N] [since]',
     summary: 'Who did what: the latest audit entries, e.g. `audit @alice 7d` or `audit pi`.',
     handle: async (ctx) => {

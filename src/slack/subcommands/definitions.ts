@@ -8,7 +8,9 @@ import {
   definitionListMessage,
   definitionShowMessage,
   deleteConfirmMessage,
+  EVERYTHING,
   LIST_PAGE_SIZE,
+  type Offers,
   revisionsMessage,
 } from '../views/definitions.js';
 
@@ -25,10 +27,16 @@ function nameArg(ctx: CommandContext, usage: string): string {
 /** `/job show #N` shows a dispatch; the definition subcommands do not know dispatches. */
 export type ShowDispatch = (number: number, command: string) => MessageBody;
 
-export function definitionSubcommands(service: DefinitionService, showDispatch?: ShowDispatch): Subcommand[] {
+export function definitionSubcommands(
+  service: DefinitionService,
+  showDispatch?: ShowDispatch,
+  /** The buttons a person may use (the policy's view); all of them when left out. */
+  offersFor: (userId: string) => Offers = () => EVERYTHING,
+): Subcommand[] {
   return [
     {
       name: 'new',
+      requires: { kind: 'definition.manage' },
       usage: 'new',
       summary: 'Create a job definition from pasted YAML or a form.',
       handle: async (ctx) => {
@@ -44,6 +52,7 @@ export function definitionSubcommands(service: DefinitionService, showDispatch?:
     },
     {
       name: 'edit',
+      requires: { kind: 'definition.manage' },
       usage: 'edit NAME',
       summary: 'Change a job definition; saving makes a new revision.',
       handle: async (ctx) => {
@@ -79,7 +88,14 @@ export function definitionSubcommands(service: DefinitionService, showDispatch?:
           return;
         }
         const def = service.get(name);
-        await ctx.ack(definitionShowMessage(def, definitionYaml(def), ctx.command));
+        await ctx.ack(
+          definitionShowMessage(
+            def,
+            definitionYaml(def, offersFor(ctx.body.user_id).mask),
+            ctx.command,
+            offersFor(ctx.body.user_id),
+          ),
+        );
       },
     },
     {
@@ -88,11 +104,14 @@ export function definitionSubcommands(service: DefinitionService, showDispatch?:
       summary: 'List the job definitions.',
       handle: async (ctx) => {
         const page = service.list({ offset: 0, limit: LIST_PAGE_SIZE });
-        await ctx.ack(definitionListMessage({ ...page, offset: 0 }, ctx.command));
+        await ctx.ack(
+          definitionListMessage({ ...page, offset: 0 }, ctx.command, offersFor(ctx.body.user_id)),
+        );
       },
     },
     {
       name: 'delete',
+      requires: { kind: 'definition.manage' },
       usage: 'delete NAME',
       summary: 'Delete a job definition (after you confirm); its history stays.',
       handle: async (ctx) => {

@@ -1,10 +1,12 @@
 /** `/job run NAME [key=value …] [--yes]` and `/job cancel N`. */
 import { JobbotError } from '../../domain/errors.js';
+import type { ApprovalService } from '../../services/approvals.js';
 import type { DispatchService } from '../../services/dispatches.js';
 import type { CommandContext, Subcommand } from '../commands.js';
 import { buildDispatchModal } from '../dispatch-flow.js';
 import type { UserDirectory } from '../users.js';
-import { cancelConfirmMessage, dispatchedMessage } from '../views/dispatch.js';
+import { submittedMessage } from '../views/approvals.js';
+import { cancelConfirmMessage } from '../views/dispatch.js';
 
 /** `42` and `#42` both name dispatch 42. */
 export function dispatchNumber(ctx: CommandContext, usage: string): number {
@@ -19,7 +21,11 @@ export function dispatchNumber(ctx: CommandContext, usage: string): number {
   return n;
 }
 
-export function dispatchSubcommands(service: DispatchService, users: UserDirectory): Subcommand[] {
+export function dispatchSubcommands(
+  service: DispatchService,
+  approvals: Pick<ApprovalService, 'submit'>,
+  users: UserDirectory,
+): Subcommand[] {
   return [
     {
       name: 'run',
@@ -34,13 +40,15 @@ export function dispatchSubcommands(service: DispatchService, users: UserDirecto
             `Name the job: \`${ctx.command} run NAME\`. \`${ctx.command} list\` shows the names.`,
           );
         const plan = service.plan({ name, words });
+        const actor = await users.actor(ctx.body.user_id, ctx.body.user_name);
+        // Refused before a modal is filled in for nothing.
+        service.authorize(name, actor, ctx.body.channel_id);
         if (plan.yes) {
-          const actor = await users.actor(ctx.body.user_id, ctx.body.user_name);
-          const d = service.dispatch(
+          const submitted = approvals.submit(
             { name, words, channel: ctx.body.channel_id, sourceChannel: ctx.body.channel_id },
             actor,
           );
-          await ctx.ack(dispatchedMessage(d.number, d.definitionName, d.channel));
+          await ctx.ack(submittedMessage(submitted));
           return;
         }
         const meta = {

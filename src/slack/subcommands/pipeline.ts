@@ -45,7 +45,12 @@ export function pipelineSubcommand(deps: PipelineModalDeps): Subcommand {
       switch (verb) {
         case 'new':
         case 'edit': {
-          const view = openingView(deps, verb === 'edit' ? needName('edit') : undefined, ctx.body.channel_id);
+          const view = openingView(
+            deps,
+            ctx.body.user_id,
+            verb === 'edit' ? needName('edit') : undefined,
+            ctx.body.channel_id,
+          );
           await ctx.client.views.open({ trigger_id: ctx.body.trigger_id, view });
           await ctx.ack();
           return;

@@ -17,6 +17,7 @@ export function tokenSubcommand(tokens: TokenService, users: UserDirectory): Sub
     );
   return {
     name: 'token',
+    requires: { kind: 'token.manage' },
     usage: 'token create LABEL [--jobs PATTERN] | list | revoke LABEL',
     summary: 'API tokens for CI pipelines, optionally limited to jobs matching a pattern such as `deploy-*`.',
     handle: async (ctx) => {

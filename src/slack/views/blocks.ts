@@ -80,3 +80,23 @@ export function textInput(blockId: string, label: string, value: string, o: Text
 export function option(name: string) {
   return { text: { type: 'plain_text' as const, text: clip(name, 75) }, value: clip(name, 75) };
 }
+
+/** The YAML / Form switch at the top of the definition and pipeline modals. */
+export function modeRadio(actionId: string, mode: 'yaml' | 'form'): Block {
+  const options = [
+    { text: { type: 'plain_text' as const, text: 'YAML' }, value: 'yaml' },
+    { text: { type: 'plain_text' as const, text: 'Form' }, value: 'form' },
+  ];
+  return {
+    type: 'actions',
+    block_id: 'mode',
+    elements: [
+      {
+        type: 'radio_buttons',
+        action_id: actionId,
+        options,
+        initial_option: mode === 'yaml' ? options[0] : options[1],
+      },
+    ],
+  };
+}

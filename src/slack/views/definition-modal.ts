@@ -6,7 +6,7 @@
  */
 import type { types } from '@slack/bolt';
 import { CONTAINER_FIELDS, type ContainerForm, type DefinitionForm } from '../../domain/definition/index.js';
-import { type Block, clip, context, escapeMrkdwn, option, section, textInput } from './blocks.js';
+import { type Block, clip, context, escapeMrkdwn, modeRadio, option, section, textInput } from './blocks.js';
 import { containerInputs } from './container-inputs.js';
 
 export const DEFINITION_CALLBACK = 'definition_save';
@@ -64,7 +64,7 @@ const COUNT_HINTS = {
 
 export function definitionModal(input: DefinitionModalInput): types.ModalView {
   const { meta, values } = input;
-  const blocks: Block[] = [modeBlock(meta.mode), clusterBlock(input), namespaceBlock(input)];
+  const blocks: Block[] = [modeRadio(ACTION_MODE, meta.mode), clusterBlock(input), namespaceBlock(input)];
   if (meta.mode === 'yaml') {
     blocks.push(
       textInput('description', 'Description', values.description, {
@@ -145,25 +145,6 @@ const COUNT_LABELS = {
   completions: 'Completions',
   parallelism: 'Parallelism',
 } as const;
-
-function modeBlock(mode: DefinitionMode): Block {
-  const options = [
-    { text: { type: 'plain_text' as const, text: 'YAML' }, value: 'yaml' },
-    { text: { type: 'plain_text' as const, text: 'Form' }, value: 'form' },
-  ];
-  return {
-    type: 'actions',
-    block_id: 'mode',
-    elements: [
-      {
-        type: 'radio_buttons',
-        action_id: ACTION_MODE,
-        options,
-        initial_option: mode === 'yaml' ? options[0] : options[1],
-      },
-    ],
-  };
-}
 
 function clusterBlock(input: DefinitionModalInput): Block {
   const options = input.clusters.slice(0, 100).map((name) => option(name));

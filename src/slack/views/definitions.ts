@@ -3,6 +3,7 @@ import type { types } from '@slack/bolt';
 import type { Container, FieldError, JobTemplate } from '../../domain/definition/index.js';
 import type { DefinitionRecord, RevisionRecord } from '../../store/definitions.js';
 import { type Block, clip, context, escapeMrkdwn, header, type MessageBody, section } from './blocks.js';
+import { actorText } from './history.js';
 
 /** Previous and Next share a prefix; action ids must differ within their block. */
 export const ACTION_LIST_PAGE = /^definition_list_page_(prev|next)$/;
@@ -46,7 +47,26 @@ function containerLine(c: Container): string {
   return `• ${code(c.name)}: ${code(c.image ?? '(no image)')}${run}${extras.length ? ` (${extras.join(', ')})` : ''}`;
 }
 
-export function definitionShowMessage(def: DefinitionRecord, yaml: string, command: string): MessageBody {
+/** What the person looking may do, so only the buttons they can use are shown. */
+export interface Offers {
+  dispatch(def: Pick<DefinitionRecord, 'name' | 'cluster' | 'namespace'>): boolean;
+  manage: boolean;
+  /** Hides secret-looking values in what is shown (the policy's masks). */
+  mask: <T>(value: T) => T;
+}
+
+export const EVERYTHING: Offers = { dispatch: () => true, manage: true, mask: (v) => v };
+
+export function definitionShowMessage(
+  def: DefinitionRecord,
+  yaml: string,
+  command: string,
+  offers: Offers = EVERYTHING,
+): MessageBody {
+  const actions = [
+    ...(offers.dispatch(def) ? [button('Dispatch', ACTION_DISPATCH, def.name, 'primary')] : []),
+    ...(offers.manage ? [button('Edit', ACTION_EDIT, def.name)] : []),
+  ];
   const t = def.template as unknown as JobTemplate;
   const pod = t.spec.template.spec;
   const settings = [
@@ -73,14 +93,9 @@ export function definitionShowMessage(def: DefinitionRecord, yaml: string, comma
     section(`*Containers*\n${pod.containers.map(containerLine).join('\n')}`),
     section(`*Configuration*\n${settings}${volumes ? `\n*Volumes* ${volumes}` : ''}`),
     section(`*Job YAML*\n\`\`\`${shownYaml.replace(/```/g, "'''")}\`\`\``),
-    {
-      type: 'actions',
-      block_id: 'definition_actions',
-      elements: [
-        button('Dispatch', ACTION_DISPATCH, def.name, 'primary'),
-        button('Edit', ACTION_EDIT, def.name),
-      ],
-    },
+    ...(actions.length > 0
+      ? [{ type: 'actions' as const, block_id: 'definition_actions', elements: actions }]
+      : []),
     context(`${command} show ${def.name} --revisions lists every change.`),
   ];
   return { text: `Job ${def.name} on ${def.cluster}/${def.namespace}, revision ${def.revision}`, blocks };
@@ -89,6 +104,7 @@ export function definitionShowMessage(def: DefinitionRecord, yaml: string, comma
 export function definitionListMessage(
   page: { items: DefinitionRecord[]; total: number; offset: number },
   command: string,
+  offers: Offers = EVERYTHING,
 ): MessageBody {
   if (page.total === 0) {
     const text = `No jobs yet. Create one with \`${command} new\`.`;
@@ -104,7 +120,7 @@ export function definitionListMessage(
         type: 'actions',
         block_id: clip(`definition_${d.name}`, 255),
         elements: [
-          button('Dispatch', ACTION_DISPATCH, d.name, 'primary'),
+          ...(offers.dispatch(d) ? [button('Dispatch', ACTION_DISPATCH, d.name, 'primary')] : []),
           button('Show', ACTION_SHOW, d.name),
         ],
       },
@@ -128,7 +144,7 @@ export function revisionsMessage(def: DefinitionRecord, revisions: RevisionRecor
     const changes = r.changes.map((c) => `• ${escapeMrkdwn(c)}`).join('\n');
     blocks.push(
       section(
-        `*Revision ${r.revision}* by <@${r.changedBy.id}> (${escapeMrkdwn(r.changedBy.name)}) ${when(r.changedAt)}\n${changes}`,
+        `*Revision ${r.revision}* by ${actorText(r.changedBy)} (${escapeMrkdwn(r.changedBy.name)}) ${when(r.changedAt)}\n${changes}`,
       ),
     );
   }

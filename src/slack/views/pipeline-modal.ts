@@ -5,7 +5,7 @@
  */
 import type { types } from '@slack/bolt';
 import { MAX_JOBS_PER_STAGE, MAX_PIPELINE_NAME, MAX_STAGES, type StageForm } from '../../domain/pipeline.js';
-import { type Block, clip, context, escapeMrkdwn, option, section, textInput } from './blocks.js';
+import { type Block, clip, context, escapeMrkdwn, modeRadio, option, section, textInput } from './blocks.js';
 
 export const PIPELINE_CALLBACK = 'pipeline_save';
 export const ACTION_PIPELINE_MODE = 'pipeline_mode';
@@ -46,7 +46,7 @@ export function pipelineModal(
   jobNames: readonly string[],
 ): types.ModalView {
   const blocks: Block[] = [
-    modeBlock(meta.mode),
+    modeRadio(ACTION_PIPELINE_MODE, meta.mode),
     context(
       'Each stage lists jobs that run in parallel; a stage starts when every job of the one before succeeded. Overrides use the `key=value` names of `/job run`.',
     ),
@@ -121,23 +121,4 @@ function formBlocks(count: number, form: readonly StageForm[], jobNames: readonl
     });
   if (buttons.length > 0) blocks.push({ type: 'actions', block_id: 'stage_buttons', elements: buttons });
   return blocks;
-}
-
-function modeBlock(mode: PipelineMode): Block {
-  const options = [
-    { text: { type: 'plain_text' as const, text: 'YAML' }, value: 'yaml' },
-    { text: { type: 'plain_text' as const, text: 'Form' }, value: 'form' },
-  ];
-  return {
-    type: 'actions',
-    block_id: 'mode',
-    elements: [
-      {
-        type: 'radio_buttons',
-        action_id: ACTION_PIPELINE_MODE,
-        options,
-        initial_option: mode === 'yaml' ? options[0] : options[1],
-      },
-    ],
-  };
 }

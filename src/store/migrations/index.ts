@@ -2,6 +2,7 @@
  * The schema, one numbered migration at a time. Append only: a released migration is never edited.
  */
 import type { Migration } from '../migrate.js';
+import { approvalsMigration } from './approvals.js';
 
 export const migrations: readonly Migration[] = [
   {
@@ -263,4 +264,22 @@ export const migrations: readonly Migration[] = [
     ) strict;
     create index pipeline_outbox_pending on pipeline_outbox (run_id, id) where delivered_at is null;`,
   },
+  {
+    id: 8,
+    name: 'exactly_once_delivery',
+    // Glossary:
+    // - in doubt: a Slack call for this outbox entry was started and its outcome is unknown (the
+    //   process died, or the call timed out or hit a 5xx). Before sending it again the notifier looks
+    //   in Slack for the message it may already have posted, so nobody sees it twice.
+    // - slack request: the id of a slash command, interaction or event Jobbot has taken (its
+    //   trigger_id, or event_id), so a redelivery by Slack (x-slack-retry-num) is acknowledged and
+    //   dropped instead of handled again. Kept a day.
+    up: `alter table outbox add column in_doubt integer not null default 0;
+    create table slack_requests (
+      key text primary key,
+      received_at text not null
+    ) strict;
+    create index slack_requests_age on slack_requests (received_at);`,
+  },
+  approvalsMigration,
 ];

@@ -12,12 +12,15 @@
  * All durations are emulated seconds.
  */
 
+import type { GenerateStep } from './generated-log.js';
 import type { Container } from './types.js';
 
 export type Step =
   | { kind: 'sleep'; seconds: number }
   | { kind: 'print'; lines: string[] }
-  | { kind: 'exit'; code: number; reason?: string };
+  | { kind: 'exit'; code: number; reason?: string }
+  // A log too large to keep (benchmarks): see generated-log.ts.
+  | GenerateStep;
 
 export interface Behaviour {
   steps: Step[];

@@ -8,6 +8,7 @@
 
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import { type AccessRule, AccessRules } from './access.js';
 import { type BehaviourInput, type BehaviourMatcher, BehaviourRegistry } from './behaviours.js';
 import type { EmulatedClock } from './clock.js';
 import type { VersionInfo } from './discovery.js';
@@ -35,6 +36,7 @@ export interface ClusterOptions {
   bookmarkIntervalSeconds: number;
   version: VersionInfo;
   recordEvents: boolean;
+  forbid?: readonly AccessRule[];
 }
 
 export type UnreachableMode = 'refuse' | 'hang';
@@ -53,6 +55,8 @@ export class KubeCluster implements ClusterState {
   readonly events: EventRecorder;
   readonly version: VersionInfo;
   readonly behaviours = new BehaviourRegistry();
+  /** What this cluster refuses (403) and says no to in SelfSubjectAccessReview; see access.ts. */
+  readonly access: AccessRules;
   bookmarkIntervalSeconds: number;
   private readonly requestLog: RequestLog;
   private readonly server: Server;
@@ -73,6 +77,7 @@ export class KubeCluster implements ClusterState {
     this.ids = new IdSource(opts.seed);
     this.events = new EventRecorder(this.store, this.clock, this.ids);
     this.events.enabled = opts.recordEvents;
+    this.access = new AccessRules(this.name, opts.forbid);
     this.watches = new WatchHub(this.store, this.clock, () => this.bookmarkIntervalSeconds * 1000);
     for (const ns of [...SYSTEM_NAMESPACES, ...opts.namespaces]) this.addNamespace(ns);
     const controller = new JobController(this.store, this.clock, this.ids, this.events);
@@ -97,7 +102,10 @@ export class KubeCluster implements ClusterState {
       requestLog: this.requestLog,
       faults: this.faults,
       hanging: () => this.mode === 'hang',
-      hold: (res) => this.hung.add(res),
+      hold: (res) => {
+        this.hung.add(res);
+        res.on('close', () => this.hung.delete(res));
+      },
     };
     this.server = createServer((req, res) => {
       void serveRequest(host, req, res);
@@ -155,6 +163,16 @@ export class KubeCluster implements ClusterState {
 
   sendBookmarks(): void {
     this.watches.bookmarkAll();
+  }
+
+  /** Open watches go silent without ending (a dead connection); new watches work. Returns how many. */
+  muteWatches(): number {
+    return this.watches.muteAll();
+  }
+
+  /** Requests held unanswered (hang faults, 'hang' mode) whose client has not hung up yet. */
+  get heldRequests(): number {
+    return this.hung.size;
   }
 
   get requests(): RecordedRequest[] {

@@ -10,6 +10,7 @@
 
 import type { Behaviour, Step } from './behaviours.js';
 import type { ClockTimer, EmulatedClock } from './clock.js';
+import { attachGenerated } from './generated-log.js';
 import type { ContainerRunLog, LogStore } from './logs.js';
 import type { Container, ContainerState, ContainerStatus } from './types.js';
 
@@ -169,6 +170,8 @@ export class ContainerRuntime {
       const step = this.steps[this.stepIndex++]!;
       if (step.kind === 'print') {
         for (const line of step.lines) this.run?.append(this.host.clock.now(), line);
+      } else if (step.kind === 'generate') {
+        if (this.run) attachGenerated(this.run, step, this.host.clock.now());
       } else if (step.kind === 'sleep') {
         if (!Number.isFinite(step.seconds)) return;
         this.schedule(step.seconds * 1000, () => this.runSteps());

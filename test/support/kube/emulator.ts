@@ -9,6 +9,7 @@
 
 import { writeFile } from 'node:fs/promises';
 import yaml from 'js-yaml';
+import type { AccessRule } from './access.js';
 import type { BehaviourInput, BehaviourMatcher } from './behaviours.js';
 import { EmulatedClock } from './clock.js';
 import { KubeCluster } from './cluster.js';
@@ -38,6 +39,8 @@ export interface KubeEmulatorOptions {
   /** Record core/v1 Events (default true). */
   events?: boolean;
   version?: Partial<VersionInfo>;
+  /** Requests every cluster (or the rule's `cluster`) refuses with 403; see access.ts. */
+  forbid?: AccessRule[];
 }
 
 export interface KubeconfigOptions {
@@ -109,6 +112,11 @@ export class KubeEmulator {
 
   clearRequests(): void {
     this.requestLog.clear();
+  }
+
+  /** Every request to any cluster as it arrives (`requests` keeps only the last 5000); returns the unsubscribe. */
+  onRequest(observer: (request: RecordedRequest) => void): () => void {
+    return this.requestLog.observe(observer);
   }
 
   get resourceVersion(): number {
@@ -190,6 +198,7 @@ export async function startKubeEmulator(opts: KubeEmulatorOptions = {}): Promise
           bookmarkIntervalSeconds: opts.bookmarkIntervalSeconds ?? 60,
           version,
           recordEvents: opts.events ?? true,
+          ...(opts.forbid ? { forbid: opts.forbid } : {}),
         }),
       );
     }

@@ -71,9 +71,18 @@ export class FaultInjector {
 /** Requests of every cluster of an emulator, in arrival order (bounded). */
 export class RequestLog {
   readonly entries: RecordedRequest[] = [];
+  // `entries` is bounded; benchmarks that count every request of a long run listen here instead.
+  private readonly observers = new Set<(entry: RecordedRequest) => void>();
+
+  /** Calls `observer` with every request as it arrives; returns the unsubscribe. */
+  observe(observer: (entry: RecordedRequest) => void): () => void {
+    this.observers.add(observer);
+    return () => this.observers.delete(observer);
+  }
 
   record(entry: RecordedRequest): RecordedRequest {
     this.entries.push(entry);
+    for (const o of this.observers) o(entry);
     if (this.entries.length > LOG_LIMIT) this.entries.splice(0, this.entries.length - LOG_LIMIT);
     return entry;
   }

@@ -36,19 +36,23 @@ export class GarbageCollector {
   }
 
   private sweep(): void {
-    const jobs = this.store.list('jobs') as Job[];
-    const liveUids = new Set(jobs.map((j) => j.metadata.uid));
-    for (const job of jobs) {
-      if (!job.metadata.deletionTimestamp) continue;
+    // Runs after every change: only the Jobs being deleted and the orphaned pods are cloned.
+    const liveUids = new Set<string | undefined>();
+    const deleting = this.store.listWhere('jobs', undefined, (j) => {
+      liveUids.add(j.metadata.uid);
+      return Boolean(j.metadata.deletionTimestamp);
+    }) as Job[];
+    for (const job of deleting) {
       const finalizers = job.metadata.finalizers ?? [];
       if (finalizers.includes(ORPHAN_FINALIZER)) this.orphan(job);
       else if (finalizers.includes(FOREGROUND_FINALIZER)) this.foreground(job);
     }
-    for (const pod of this.store.list('pods') as Pod[]) {
+    const orphans = this.store.listWhere('pods', undefined, (pod) => {
       const jobRefs = (pod.metadata.ownerReferences ?? []).filter((r) => r.kind === 'Job');
-      if (jobRefs.length === 0 || pod.metadata.deletionTimestamp) continue;
-      if (jobRefs.every((r) => !liveUids.has(r.uid))) deletePod(this.store, this.clock, pod);
-    }
+      if (jobRefs.length === 0 || pod.metadata.deletionTimestamp) return false;
+      return jobRefs.every((r) => !liveUids.has(r.uid));
+    }) as Pod[];
+    for (const pod of orphans) deletePod(this.store, this.clock, pod);
   }
 
   private dependents(job: Job): Pod[] {

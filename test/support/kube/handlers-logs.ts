@@ -4,6 +4,7 @@
  * containers and none named, a container still waiting, no previous run).
  */
 
+import { serveGenerated } from './generated-log.js';
 import { gr, PODS } from './handlers-read.js';
 import { boolParam, type Ctx, intParam } from './http.js';
 import { formatLine, type LogQuery, renderLines } from './logs.js';
@@ -75,6 +76,7 @@ export function handlePodLog(ctx: Ctx, namespace: string, name: string): void {
       `container "${container}" in pod "${name}" is waiting to start: ${WAITING_TEXT[reason] ?? reason}`,
     );
   }
+  if (serveGenerated(ctx, run, query)) return;
   let budget = query.limitBytes ?? Number.POSITIVE_INFINITY;
   const res = ctx.res;
   ctx.record.status = 200;

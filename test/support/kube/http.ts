@@ -5,6 +5,7 @@
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import yaml from 'js-yaml';
+import type { AccessRules } from './access.js';
 import type { EmulatedClock } from './clock.js';
 import type { VersionInfo } from './discovery.js';
 import type { EventRecorder } from './events.js';
@@ -26,6 +27,8 @@ export interface ClusterState {
   readonly watches: WatchHub;
   readonly events: EventRecorder;
   readonly version: VersionInfo;
+  /** What tests forbid (access.ts). */
+  readonly access: AccessRules;
   serverAddress(): string;
 }
 
@@ -43,6 +46,9 @@ export interface Ctx {
 }
 
 const MAX_BODY = 3 * 1024 * 1024;
+
+/** Each request's body as sent, for the few handlers that read binary (protobuf) bodies. */
+export const bodyBytes = new WeakMap<IncomingMessage, Buffer>();
 
 export function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -67,7 +73,11 @@ export function readBody(req: IncomingMessage): Promise<string> {
       }
       chunks.push(chunk);
     });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('end', () => {
+      const bytes = Buffer.concat(chunks);
+      bodyBytes.set(req, bytes);
+      resolve(bytes.toString('utf8'));
+    });
     req.on('error', reject);
   });
 }

@@ -14,6 +14,8 @@
  * container scripts.
  */
 
+export type { AccessRule, RequestAttributes } from './access.js';
+export { AccessRules, EMULATOR_USER } from './access.js';
 export type { AttemptContext, Behaviour, BehaviourInput, BehaviourMatcher, Step } from './behaviours.js';
 export { behaviours, piDigits } from './behaviours.js';
 export type { ClockOptions, ClockTimer } from './clock.js';

@@ -53,9 +53,11 @@ export class JobSync {
     private readonly key: string,
   ) {
     const uid = job.metadata.uid;
-    this.pods = (ctl.storeRef.list('pods', job.metadata.namespace) as Pod[]).filter(
-      (p) => controllerOf(p)?.uid === uid,
-    );
+    this.pods = ctl.storeRef.listWhere(
+      'pods',
+      job.metadata.namespace,
+      (p) => controllerOf(p as Pod)?.uid === uid,
+    ) as Pod[];
     const u = job.status.uncountedTerminatedPods ?? {};
     this.uncounted = { succeeded: new Set(u.succeeded ?? []), failed: new Set(u.failed ?? []) };
     const activePods = this.activePods();

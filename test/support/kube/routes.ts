@@ -4,6 +4,7 @@
  * unsupported verb a 405 Status.
  */
 
+import { createSelfSubjectAccessReview } from './access.js';
 import {
   apiGroupDoc,
   apiGroupListDoc,
@@ -121,6 +122,7 @@ const ROUTES: Route[] = [
     PATCH: (ctx, p) => patchJob(ctx, p.ns!, p.name!, 'main'),
     DELETE: (ctx, p) => handleDeleteJob(ctx, p.ns!, p.name!),
   }),
+  route('/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', { POST: createSelfSubjectAccessReview }),
   route('/apis/batch/v1/namespaces/:ns/jobs/:name/status', {
     GET: (ctx, p) => handleGet(ctx, JOBS, p.ns, p.name!),
     PUT: (ctx, p) => replaceJob(ctx, p.ns!, p.name!, 'status'),

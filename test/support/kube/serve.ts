@@ -4,6 +4,7 @@
  */
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { authorize } from './access.js';
 import type { FaultInjector, RequestLog } from './faults.js';
 import { type ClusterState, type Ctx, readBody, sendError } from './http.js';
 import { dispatch, PUBLIC_PATHS } from './routes.js';
@@ -82,6 +83,7 @@ export async function serveRequest(
     if (auth !== undefined && auth !== `Bearer ${host.token}` && !PUBLIC_PATHS.has(url.pathname)) {
       throw unauthorized();
     }
+    authorize(ctx);
     await dispatch(ctx);
   } catch (err) {
     if (err instanceof ApiError) sendError(ctx, err);

@@ -8,6 +8,8 @@
  *   every matching object, as the API server's "start at most recent" does.
  * - expiry: a watch whose resourceVersion is older than the store's compacted revision gets an
  *   ERROR event holding a 410 Expired Status, inside the 200 stream, and the stream ends.
+ * - muted: a stream that stays open but never sends again (no event, bookmark or end), as a
+ *   connection silently dropped by a proxy or NAT looks to the client.
  */
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -37,11 +39,12 @@ class WatchStream {
   private timers: ClockTimer[] = [];
   private unsubscribe: (() => void) | undefined;
   closed = false;
+  muted = false;
 
   constructor(
     private readonly hub: WatchHub,
     private readonly res: ServerResponse,
-    private readonly w: WatchRequest,
+    readonly w: WatchRequest,
     start: number,
   ) {
     this.position = start;
@@ -55,8 +58,16 @@ class WatchStream {
     );
   }
 
+  /** Goes silent for good while keeping the connection open. */
+  mute(): void {
+    this.muted = true;
+    this.unsubscribe?.();
+    for (const t of this.timers) t.cancel();
+    this.timers = [];
+  }
+
   send(type: string, object: unknown): void {
-    if (this.closed) return;
+    if (this.closed || this.muted) return;
     this.res.write(`${JSON.stringify({ type, object })}\n`);
   }
 
@@ -140,6 +151,11 @@ export class WatchHub {
     return this.streams.size;
   }
 
+  /** What each open stream watches, e.g. to check that a client holds one watch per namespace and kind. */
+  openRequests(): WatchRequest[] {
+    return [...this.streams].map((s) => s.w);
+  }
+
   open(req: IncomingMessage, res: ServerResponse, w: WatchRequest): void {
     const rv = w.resourceVersion;
     const fromScratch = rv === undefined || rv === '' || rv === '0';
@@ -177,6 +193,13 @@ export class WatchHub {
     const hit = [...this.streams].filter((s) => s.position < revision);
     for (const s of hit) s.expire(this.store.compactedRevision + 1);
     return hit.length;
+  }
+
+  /** Every open stream goes silent but stays open; returns how many. Later watches are unaffected. */
+  muteAll(): number {
+    const open = [...this.streams].filter((s) => !s.muted);
+    for (const s of open) s.mute();
+    return open.length;
   }
 
   bookmarkAll(): void {

@@ -71,6 +71,11 @@ const SELECT_TYPES = (t: string) =>
   t.endsWith('_select') ||
   ['radio_buttons', 'checkboxes', 'overflow', 'datepicker', 'timepicker'].includes(t);
 
+export interface SentRequest {
+  kind: PayloadKind;
+  payload: unknown;
+}
+
 export class SlackDriver {
   private readonly emulator: SlackEmulator;
   private readonly ackTimeoutMs: number;
@@ -321,7 +326,27 @@ export class SlackDriver {
     };
   }
 
+  /** The last request this driver sent, e.g. to deliver it again through another driver. */
+  get lastRequest(): SentRequest | undefined {
+    return this.last;
+  }
+
+  /**
+   * Delivers a request again (default the last one), byte for byte as Slack redelivers one it thinks
+   * went unanswered; the answer is not applied to the workspace.
+   */
+  redeliver(
+    request: SentRequest | undefined = this.last,
+    opts: RequestOptions = { retryNum: 1, retryReason: 'http_timeout' },
+  ): Promise<DriverResponse> {
+    if (!request) throw new Error('SlackDriver: nothing was sent yet');
+    return this.send(request.kind, request.payload, opts);
+  }
+
+  private last: SentRequest | undefined;
+
   private send(kind: PayloadKind, payload: unknown, opts: RequestOptions): Promise<DriverResponse> {
+    this.last = { kind, payload };
     if (this.opts.transport === 'socket')
       return sendSocket(this.emulator.socket, kind, payload, opts, this.ackTimeoutMs);
     const url = `${this.opts.appUrl}${this.opts.eventsPath ?? '/slack/events'}`;

@@ -23,6 +23,7 @@ export {
   type DriverResponse,
   type InteractionResponse,
   type RequestOptions,
+  type SentRequest,
   SlackDriver,
   type SlackDriverOptions,
   type Transport,

@@ -1,5 +1,5 @@
 // Directory and connection methods: auth.test, users.info, users.lookupByEmail,
-// usergroups.users.list, conversations.info, conversations.open and apps.connections.open (which
+// usergroups.list, usergroups.users.list, conversations.info, conversations.open and apps.connections.open (which
 // hands out the emulator's Socket Mode URL). Response shapes follow the Web API reference examples.
 
 import { fail, type MethodHandler, ok } from './api-types.js';
@@ -103,6 +103,18 @@ const usergroupUsers: MethodHandler = ({ state, args }) => {
   return group ? ok({ users: [...group.users] }) : fail('no_such_subteam');
 };
 
+const usergroupsList: MethodHandler = ({ state }) =>
+  ok({
+    usergroups: [...state.usergroups.values()].map((g) => ({
+      id: g.id,
+      team_id: state.config.teamId,
+      is_usergroup: true,
+      name: g.name,
+      handle: g.handle,
+      user_count: g.users.length,
+    })),
+  });
+
 const conversationsInfo: MethodHandler = ({ state, args }) => {
   const channel = state.channels.get(asString(args.channel) ?? '');
   if (!channel) return fail('channel_not_found');
@@ -130,6 +142,7 @@ export const directoryMethods: Record<string, MethodHandler> = {
   'users.info': usersInfo,
   'users.lookupByEmail': usersLookupByEmail,
   'usergroups.users.list': usergroupUsers,
+  'usergroups.list': usergroupsList,
   'conversations.info': conversationsInfo,
   'conversations.open': conversationsOpen,
   'apps.connections.open': connectionsOpen,

@@ -16,7 +16,9 @@ import { SlackInspector } from './inspector.js';
 import { chatMethods } from './methods-chat.js';
 import { directoryMethods } from './methods-directory.js';
 import { fileMethods, receiveUpload } from './methods-files.js';
+import { historyMethods } from './methods-history.js';
 import { viewMethods } from './methods-views.js';
+import { type RateLimitPolicy, SLACK_RATE_LIMITS, SlackRateLimiter } from './rate-limits.js';
 import { handleResponseUrl, issueResponseUrl, type ResponseUrlContext } from './response-url.js';
 import { SocketModeServer } from './socket-mode.js';
 import {
@@ -64,6 +66,7 @@ export interface RecordedDownload {
 
 const METHODS: Record<string, MethodHandler> = {
   ...chatMethods,
+  ...historyMethods,
   ...viewMethods,
   ...fileMethods,
   ...directoryMethods,
@@ -83,7 +86,9 @@ export class SlackEmulator extends SlackInspector {
   readonly downloads: RecordedDownload[] = [];
   readonly socket: SocketModeServer;
   private readonly faults = new FaultPlan();
+  private limits: SlackRateLimiter | undefined;
   private readonly callWaiters: CallWaiter[] = [];
+  private readonly arrived = new Map<string, number>();
   private port = 0;
 
   constructor(
@@ -120,6 +125,12 @@ export class SlackEmulator extends SlackInspector {
     this.faults.rateLimit(method, opts);
   }
 
+  /** From now on, calls over Slack's published rate limits get 429 (see rate-limits.ts); off by default. */
+  enforceRateLimits(policy: RateLimitPolicy = SLACK_RATE_LIMITS): SlackRateLimiter {
+    this.limits = new SlackRateLimiter(policy, () => this.state.now());
+    return this.limits;
+  }
+
   /** Next `times` calls of `method` fail: 5xx page, `{ok:false, error}` and/or a delay. */
   fail(method: string, opts?: FailOptions): void {
     this.faults.fail(method, opts);
@@ -127,6 +138,11 @@ export class SlackEmulator extends SlackInspector {
 
   clearFaults(): void {
     this.faults.clear();
+  }
+
+  /** Calls of `method` that arrived and have not been answered yet (e.g. held by a delay fault). */
+  inFlight(method: string): number {
+    return this.arrived.get(method) ?? 0;
   }
 
   /** A trigger_id as Slack puts in slash commands and interactions: single use, valid 3 s. */
@@ -175,7 +191,15 @@ export class SlackEmulator extends SlackInspector {
     const url = new URL(req.url ?? '/', this.baseUrl);
     const raw = await readBody(req);
     const path = url.pathname;
-    if (path.startsWith('/api/')) return this.handleApi(req, res, url, raw);
+    if (path.startsWith('/api/')) {
+      const method = path.slice('/api/'.length);
+      this.arrived.set(method, this.inFlight(method) + 1);
+      try {
+        return await this.handleApi(req, res, url, raw);
+      } finally {
+        this.arrived.set(method, this.inFlight(method) - 1);
+      }
+    }
     if ((req.method === 'GET' || req.method === 'HEAD') && path.startsWith(FILES_PATH)) {
       return this.handleDownload(req, res, url);
     }
@@ -267,6 +291,11 @@ export class SlackEmulator extends SlackInspector {
       return this.respond(res, method, args, token, 200, fail('unknown_method', [], { req_method: method }));
     const authError = this.checkToken(token, APP_TOKEN_METHODS.has(method) ? 'app' : 'bot');
     if (authError) return this.respond(res, method, args, token, 200, authError);
+    const retryAfter = this.limits?.take(method, args);
+    if (retryAfter !== undefined) {
+      const headers = { 'retry-after': String(retryAfter) };
+      return this.respond(res, method, args, token, 429, { ok: false, error: 'ratelimited' }, headers);
+    }
     const response = handler({
       state: this.state,
       args,

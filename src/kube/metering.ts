@@ -1,0 +1,75 @@
+/**
+ * Counting Kubernetes API requests by verb and resource, and failures by status, for /metrics. Each
+ * cluster's KubeConfig makes its API clients with an HTTP library that reports every request, so
+ * every call through `makeApiClient` (jobs, pods, logs, namespaces, the informers' lists) is counted
+ * without touching the callers. Watches stream outside the generated clients; the watcher counts
+ * their restarts itself.
+ */
+import {
+  createConfiguration,
+  IsomorphicFetchHttpLibrary,
+  type KubeConfig,
+  type RequestContext,
+  ServerConfiguration,
+  wrapHttpLibrary,
+} from '@kubernetes/client-node';
+
+export interface KubeMeter {
+  request(verb: string, resource: string): void;
+  error(verb: string, resource: string, status: string): void;
+}
+
+/** The RBAC verb and resource of a REST call, e.g. GET …/namespaces/jobs/pods?watch=1 → watch pods. */
+export function classify(method: string, url: string): { verb: string; resource: string } {
+  const u = new URL(url);
+  const parts = u.pathname.split('/').filter(Boolean);
+  // /api/v1/…, /apis/GROUP/VERSION/…: what follows is [namespaces, NS,] RESOURCE [, NAME [, SUB]].
+  let rest = parts[0] === 'api' ? parts.slice(2) : parts[0] === 'apis' ? parts.slice(3) : parts;
+  if (rest[0] === 'namespaces' && rest.length > 2) rest = rest.slice(2);
+  const [resource = 'unknown', name, sub] = rest;
+  const full = sub ? `${resource}/${sub}` : resource;
+  const m = method.toUpperCase();
+  const verb =
+    m === 'GET'
+      ? u.searchParams.get('watch') === 'true' || u.searchParams.get('watch') === '1'
+        ? 'watch'
+        : name
+          ? 'get'
+          : 'list'
+      : m === 'POST'
+        ? 'create'
+        : m === 'PUT'
+          ? 'update'
+          : m.toLowerCase();
+  return { verb, resource: full };
+}
+
+export function meterKubeConfig(kc: KubeConfig, meter: KubeMeter): void {
+  const base = new IsomorphicFetchHttpLibrary();
+  const httpApi = wrapHttpLibrary({
+    async send(request: RequestContext) {
+      const { verb, resource } = classify(request.getHttpMethod(), request.getUrl());
+      meter.request(verb, resource);
+      try {
+        const response = await base.send(request).toPromise();
+        if (response.httpStatusCode >= 400) meter.error(verb, resource, String(response.httpStatusCode));
+        return response;
+      } catch (err) {
+        meter.error(verb, resource, 'network');
+        throw err;
+      }
+    },
+  });
+  const make = kc.makeApiClient.bind(kc);
+  kc.makeApiClient = ((apiClientType: Parameters<KubeConfig['makeApiClient']>[0]) => {
+    const cluster = kc.getCurrentCluster();
+    if (!cluster) return make(apiClientType);
+    return new apiClientType(
+      createConfiguration({
+        baseServer: new ServerConfiguration(cluster.server, {}),
+        authMethods: { default: kc },
+        httpApi,
+      }),
+    );
+  }) as KubeConfig['makeApiClient'];
+}
