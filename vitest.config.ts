@@ -4,7 +4,6 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     globalSetup: ['test/support/build.ts'],
-    benchmark: { include: ['bench/**/*.bench.ts'] },
     // Independent files run in parallel in forked processes: better-sqlite3 is a native addon
     // and is safest without worker threads.
     pool: 'forks',

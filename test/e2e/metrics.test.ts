@@ -40,9 +40,20 @@ emulatorOnly.describe('metrics', () => {
   it('counts dispatches by job and outcome, Slack and Kubernetes calls, the outbox and the logs', async () => {
     await run('metered-ok');
     await run('metered-bad');
-    const m = await (await fetch(`${h.url}/metrics`)).text();
-    expect(value(m, 'jobbot_dispatches_total{job="metered-ok",outcome="succeeded"}')).toBe(1);
-    expect(value(m, 'jobbot_dispatches_total{job="metered-bad",outcome="failed"}')).toBe(1);
+    // Counted when the dispatch's end is reported, a moment after its record says it ended.
+    const scrape = async () => (await fetch(`${h.url}/metrics`)).text();
+    await expect
+      .poll(
+        async () => (await scrape()).split('\n').filter((l) => l.startsWith('jobbot_dispatches_total{')),
+        {
+          timeout: 10_000,
+        },
+      )
+      .toEqual([
+        'jobbot_dispatches_total{job="metered-ok",outcome="succeeded"} 1',
+        'jobbot_dispatches_total{job="metered-bad",outcome="failed"} 1',
+      ]);
+    const m = await scrape();
     expect(value(m, 'jobbot_dispatch_duration_seconds_count{job="metered-ok"}')).toBe(1);
     expect(value(m, 'jobbot_slack_api_calls_total{method="chat.postMessage"}')).toBeGreaterThanOrEqual(2);
     expect(value(m, 'jobbot_slack_api_calls_total{method="auth.test"}')).toBeGreaterThanOrEqual(1);

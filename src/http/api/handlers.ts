@@ -17,7 +17,7 @@ import type { DispatchRecord } from '../../store/dispatches.js';
 import type { TokenRecord } from '../../store/tokens.js';
 import { sendJson } from '../server.js';
 import { type JobsPutDeps, putJob } from './jobs-put.js';
-import { DispatchBody, type DispatchOut, type JobOut } from './schemas.js';
+import { type ApprovalHeldOut, DispatchBody, type DispatchOut, type JobOut } from './schemas.js';
 
 export class HttpError extends Error {
   constructor(
@@ -119,10 +119,11 @@ export function apiHandlers(deps: ApiHandlerDeps) {
       );
       if (submitted.kind === 'requested') {
         const a = submitted.approval;
-        sendJson(ctx.res, 202, {
+        const held: z.infer<typeof ApprovalHeldOut> = {
           status: 'awaiting_approval',
           approval: { id: a.id, approvals: a.rule.approvals, rule: a.rule.rule, expiresAt: a.expiresAt },
-        });
+        };
+        sendJson(ctx.res, 202, held);
         return;
       }
       let d = submitted.dispatch;

@@ -42,6 +42,17 @@ export const ErrorBody = z.object({
   }),
 });
 
+/** A dispatch of a protected job: held until enough approvers agree in Slack. */
+export const ApprovalHeldOut = z.object({
+  status: z.literal('awaiting_approval'),
+  approval: z.object({
+    id: z.number().int(),
+    approvals: z.number().int().describe('How many approvals it needs'),
+    rule: z.string().describe('The policy rule asking for approval'),
+    expiresAt: z.string().describe('When the request expires unanswered (ISO 8601)'),
+  }),
+});
+
 export const DispatchOut = z.object({
   number: z.number().int(),
   status: z.string().describe('pending, creating, running, …, succeeded, failed, cancelled, failed_to_start'),
@@ -178,6 +189,10 @@ export function openApiDocument(): Record<string, unknown> {
           requestBody: { content: json(DispatchBody) },
           responses: {
             201: { description: 'Dispatched', content: json(DispatchOut) },
+            202: {
+              description: 'Held for approval: the policy asks approvers first (nothing runs yet)',
+              content: json(ApprovalHeldOut),
+            },
             ...errors(400, 401, 403, 404, 413, 422, 429),
           },
         },
