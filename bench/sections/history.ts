@@ -144,25 +144,26 @@ export async function historySection(): Promise<SectionResult> {
       result: `p50 ${ms(render.p50)} · p99 ${ms(render.p99)} · max ${ms(render.max)}`,
     });
 
-    const homeQueries = () => ({
-      jobs: defs.list({ offset: 0, limit: 200 }).items,
-      running: repo.history({ states: STATUS_WORDS.running ?? [], offset: 0, limit: 200 }).items,
-      mine: repo.history({ actorId: 'U7', offset: 0, limit: 200 }).items,
-      team: repo.history({ offset: 0, limit: 200 }).items,
-    });
+    // What src/slack/app-home.ts reads: the jobs (filtered by the policy, so all of them up to 200),
+    // and of each dispatch list only the rows the tab shows (HOME_BUDGET), with history()'s count.
+    const homeQueries = () => {
+      const running = repo.history({
+        states: STATUS_WORDS.running ?? [],
+        offset: 0,
+        limit: HOME_BUDGET.running,
+      });
+      const mine = repo.history({ actorId: 'U7', offset: 0, limit: HOME_BUDGET.mine });
+      const team = repo.history({ offset: 0, limit: HOME_BUDGET.team });
+      return {
+        jobs: defs.list({ offset: 0, limit: 200 }).items,
+        running: running.items,
+        mine: mine.items,
+        team: team.items,
+        totals: { running: running.total, mine: mine.total, team: team.total },
+      };
+    };
     homeQueries();
     const home = time(ITERATIONS, homeQueries);
-    // What the tab shows is at most 15 jobs and 10 dispatches per list (HOME_BUDGET); reading only
-    // those, with history()'s count for "and N more", is the change this measures.
-    const budgetQueries = () => ({
-      jobs: defs.list({ offset: 0, limit: HOME_BUDGET.jobs }).items,
-      running: repo.history({ states: STATUS_WORDS.running ?? [], offset: 0, limit: HOME_BUDGET.running }),
-      mine: repo.history({ actorId: 'U7', offset: 0, limit: HOME_BUDGET.mine }),
-      team: repo.history({ offset: 0, limit: HOME_BUDGET.team }),
-    });
-    budgetQueries();
-    const budget = time(ITERATIONS, budgetQueries);
-    data['app home: queries reading only what is shown'] = budget;
     const input = homeQueries();
     const view = time(ITERATIONS, () => homeView({ userId: 'U7', command: '/job', ...input }));
     data['app home: queries'] = home;
@@ -170,15 +171,10 @@ export async function historySection(): Promise<SectionResult> {
     rows.push(
       {
         section: '5 history',
-        measure: 'App Home queries (jobs + 3 × 200 dispatches)',
+        measure: 'App Home queries (jobs + the 3 lists as shown, with totals)',
         result: `p50 ${ms(home.p50)} · p99 ${ms(home.p99)} · max ${ms(home.max)}`,
         target: 'p99 < 20 ms',
         met: home.p99 < 20,
-      },
-      {
-        section: '5 history',
-        measure: 'App Home queries reading only the rows shown (proposed)',
-        result: `p50 ${ms(budget.p50)} · p99 ${ms(budget.p99)} · max ${ms(budget.max)}`,
       },
       {
         section: '5 history',

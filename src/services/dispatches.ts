@@ -150,6 +150,8 @@ export class DispatchService {
   /** Delete retries and the contact check, cleared by close(). */
   readonly #timers = new Set<NodeJS.Timeout>();
   readonly #deleteFailures = new Map<number, number>();
+  /** Callers waiting for a dispatch to end (the API's `wait`), woken by the write that ends it. */
+  readonly #waiters = new Map<number, Set<() => void>>();
   #closed = false;
 
   constructor(
@@ -487,7 +489,25 @@ export class DispatchService {
     };
     const saved = this.store.update(d.number, change, this.now().toISOString());
     this.notify.changed(saved);
+    if (isTerminal(state.name)) for (const wake of [...(this.#waiters.get(d.number) ?? [])]) wake();
     return saved;
+  }
+
+  /** Resolves once dispatch `n` has ended (at once if it has), or when `signal` aborts. */
+  ended(n: number, signal?: AbortSignal): Promise<void> {
+    if (isTerminal(this.get(n).state as DispatchState['name']) || signal?.aborted) return Promise.resolve();
+    return new Promise((resolve) => {
+      const waiting = this.#waiters.get(n) ?? new Set<() => void>();
+      const done = () => {
+        waiting.delete(done);
+        if (waiting.size === 0) this.#waiters.delete(n);
+        signal?.removeEventListener('abort', done);
+        resolve();
+      };
+      waiting.add(done);
+      this.#waiters.set(n, waiting);
+      signal?.addEventListener('abort', done, { once: true });
+    });
   }
 
   private async create(number: number): Promise<void> {

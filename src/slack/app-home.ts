@@ -8,7 +8,7 @@ import type { DefinitionService } from '../services/definitions.js';
 import type { DispatchService } from '../services/dispatches.js';
 import type { DefinitionRecord } from '../store/definitions.js';
 import { STATUS_WORDS } from './subcommands/history.js';
-import { homeView } from './views/home.js';
+import { HOME_BUDGET, homeView } from './views/home.js';
 
 /** How long after opening Home a person's tab keeps being refreshed. */
 const FOLLOW_MS = 60 * 60 * 1000;
@@ -60,15 +60,23 @@ export class AppHome {
 
   private async publish(userId: string): Promise<void> {
     const note = this.policyNote();
+    // Only the rows Home shows are read; the totals say how many more there are.
+    const running = this.dispatches.history({
+      states: STATUS_WORDS.running ?? [],
+      offset: 0,
+      limit: HOME_BUDGET.running,
+    });
+    const mine = this.dispatches.history({ actorId: userId, offset: 0, limit: HOME_BUDGET.mine });
+    const team = this.dispatches.history({ offset: 0, limit: HOME_BUDGET.team });
     const view = homeView({
       userId,
       jobs: this.definitions
         .list({ offset: 0, limit: LIST_LIMIT })
         .items.filter((d) => this.mayDispatch(userId, d)),
-      running: this.dispatches.history({ states: STATUS_WORDS.running ?? [], offset: 0, limit: LIST_LIMIT })
-        .items,
-      mine: this.dispatches.history({ actorId: userId, offset: 0, limit: LIST_LIMIT }).items,
-      team: this.dispatches.history({ offset: 0, limit: LIST_LIMIT }).items,
+      running: running.items,
+      mine: mine.items,
+      team: team.items,
+      totals: { running: running.total, mine: mine.total, team: team.total },
       command: this.command,
       ...(note ? { policyNote: note } : {}),
     });

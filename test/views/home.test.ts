@@ -94,4 +94,20 @@ describe('homeView', () => {
       HOME_BUDGET.jobs + HOME_BUDGET.running + HOME_BUDGET.mine + HOME_BUDGET.team,
     );
   });
+
+  it('says how many more there are from the totals when given only the rows it shows', () => {
+    const shown = (n: number) => Array.from({ length: n }, (_, i) => dispatch(i + 1));
+    const view = homeView({
+      ...base,
+      jobs: [],
+      running: shown(HOME_BUDGET.running),
+      mine: shown(3),
+      team: shown(HOME_BUDGET.team),
+      totals: { running: 42, mine: 3, team: 100_000 },
+    });
+    const text = allText(view.blocks);
+    expect(text).toContain(`and ${42 - HOME_BUDGET.running} more — use \`/job history\``);
+    expect(text).toContain(`and ${100_000 - HOME_BUDGET.team} more`);
+    expect(text.match(/more — use `\/job history`/g)).toHaveLength(2);
+  });
 });

@@ -54,7 +54,7 @@ export interface HandlerContext {
 
 export interface ApiHandlerDeps {
   tokens: Pick<TokenService, 'allows'>;
-  dispatches: Pick<DispatchService, 'plan' | 'dispatch' | 'get' | 'cancel' | 'logFiles'>;
+  dispatches: Pick<DispatchService, 'plan' | 'dispatch' | 'get' | 'cancel' | 'logFiles' | 'ended'>;
   definitions: {
     list(page: { offset: number; limit: number }): { items: DefinitionRecord[] };
   } & JobsPutDeps['definitions'];
@@ -62,8 +62,6 @@ export interface ApiHandlerDeps {
   access: { prepare(userId: string): Promise<void> };
   /** A Slack user id for a user id or e-mail address; undefined when Slack knows no such user. */
   resolveUser(ref: string): Promise<string | undefined>;
-  /** How often a waiting request looks at its dispatch (default 250 ms). */
-  pollMs?: number;
 }
 
 export type ApiHandlers = ReturnType<typeof apiHandlers>;
@@ -176,22 +174,24 @@ export function apiHandlers(deps: ApiHandlerDeps) {
 }
 
 /** Resolves once the dispatch finished, the wait ran out, or the client went away. */
+/** Answers when the dispatch has ended, the wait ran out, or the client went away. */
 async function waitFor(
   deps: ApiHandlerDeps,
   ctx: HandlerContext,
   n: number,
   ms: number,
 ): Promise<DispatchRecord> {
-  const deadline = Date.now() + ms;
-  let gone = false;
-  ctx.res.once('close', () => {
-    gone = true;
-  });
-  for (;;) {
-    const d = deps.dispatches.get(n);
-    if (isTerminal(d.state as DispatchStateName) || gone || Date.now() >= deadline) return d;
-    await new Promise((r) => setTimeout(r, Math.min(deps.pollMs ?? 250, Math.max(1, deadline - Date.now()))));
+  const stop = new AbortController();
+  const timer = setTimeout(() => stop.abort(), ms);
+  const gone = () => stop.abort();
+  ctx.res.once('close', gone);
+  try {
+    await deps.dispatches.ended(n, stop.signal);
+  } finally {
+    clearTimeout(timer);
+    ctx.res.off('close', gone);
   }
+  return deps.dispatches.get(n);
 }
 
 /** Respects back-pressure, so a large log never sits in memory twice. */

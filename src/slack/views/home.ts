@@ -19,6 +19,8 @@ export interface HomeInput {
   running: DispatchRecord[];
   mine: DispatchRecord[];
   team: DispatchRecord[];
+  /** How many dispatches each list has in all (the lists hold only what is shown); their lengths when left out. */
+  totals?: { running: number; mine: number; team: number };
   command: string;
   policyNote?: string;
   now?: Date;
@@ -37,6 +39,7 @@ function more(shown: number, total: number, where: string): Block[] {
 function dispatchList(
   title: string,
   items: DispatchRecord[],
+  total: number | undefined,
   max: number,
   empty: string,
   where: string,
@@ -47,7 +50,7 @@ function dispatchList(
   return [
     header(title),
     ...shown.map((d) => dispatchSection(d, now)),
-    ...more(shown.length, items.length, where),
+    ...more(shown.length, total ?? items.length, where),
   ];
 }
 
@@ -72,11 +75,20 @@ export function homeView(input: HomeInput): types.HomeView {
     divider(),
   );
   blocks.push(
-    ...dispatchList('Running now', input.running, HOME_BUDGET.running, 'Nothing is running.', history, now),
+    ...dispatchList(
+      'Running now',
+      input.running,
+      input.totals?.running,
+      HOME_BUDGET.running,
+      'Nothing is running.',
+      history,
+      now,
+    ),
     divider(),
     ...dispatchList(
       'Your recent dispatches',
       input.mine,
+      input.totals?.mine,
       HOME_BUDGET.mine,
       'You have not dispatched anything yet.',
       history,
@@ -86,6 +98,7 @@ export function homeView(input: HomeInput): types.HomeView {
     ...dispatchList(
       'Latest across the team',
       input.team,
+      input.totals?.team,
       HOME_BUDGET.team,
       'No dispatches yet.',
       history,
