@@ -11,8 +11,11 @@ import type { KubeJobs } from './jobs.js';
 import type { JobWatcher } from './watcher.js';
 
 export interface DispatchKubeOptions {
-  /** Bytes read of each container's log; the service then keeps its head and tail up to its cap. */
-  readLimitBytes: number;
+  /**
+   * Bytes kept of each container's log, its head and real end (the service's cap, so what it stores
+   * is what was kept here). The whole log is read as a stream; this bounds the memory of each read.
+   */
+  logCapBytes: number;
   logRetries: number;
   /** First wait before retrying a log read. */
   logRetryMs?: number;
@@ -22,7 +25,7 @@ export class KubeDispatchAdapter implements DispatchKube {
   constructor(
     private readonly jobs: KubeJobs,
     private readonly watcher: JobWatcher,
-    private readonly options: DispatchKubeOptions = { readLimitBytes: 16 * 1024 * 1024, logRetries: 3 },
+    private readonly options: DispatchKubeOptions = { logCapBytes: 1024 * 1024, logRetries: 3 },
   ) {}
 
   createJob(cluster: string, manifest: JobManifest) {
@@ -44,7 +47,7 @@ export class KubeDispatchAdapter implements DispatchKube {
 
   async gatherLogs(cluster: string, namespace: string, pods: PodLike[]): Promise<GatheredLog[]> {
     const result = await this.jobs.gatherLogs(cluster, namespace, pods as V1Pod[], {
-      maxBytes: this.options.readLimitBytes,
+      maxBytes: this.options.logCapBytes,
       retries: this.options.logRetries,
       ...(this.options.logRetryMs !== undefined ? { backoffMs: this.options.logRetryMs } : {}),
     });

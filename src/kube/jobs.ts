@@ -198,8 +198,8 @@ export class KubeJobs {
 
   /**
    * Logs of every container of `pods` (see gatherPodLogs). Never fails for a single log; only an
-   * unknown cluster is a failure. `opts.timeoutMs` bounds each read and defaults to the background
-   * timeout.
+   * unknown cluster is a failure. `opts.timeoutMs` bounds each wait of a read (for the answer, then
+   * for each next part of the log) and defaults to the background timeout.
    */
   async gatherLogs(
     cluster: string,

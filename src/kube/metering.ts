@@ -7,6 +7,7 @@
  */
 import {
   createConfiguration,
+  type HttpLibrary,
   IsomorphicFetchHttpLibrary,
   type KubeConfig,
   type RequestContext,
@@ -44,9 +45,36 @@ export function classify(method: string, url: string): { verb: string; resource:
   return { verb, resource: full };
 }
 
+const meters = new WeakMap<KubeConfig, KubeMeter>();
+
 export function meterKubeConfig(kc: KubeConfig, meter: KubeMeter): void {
-  const base = new IsomorphicFetchHttpLibrary();
-  const httpApi = wrapHttpLibrary({
+  meters.set(kc, meter);
+  const httpApi = metered(new IsomorphicFetchHttpLibrary(), meter);
+  const make = kc.makeApiClient.bind(kc);
+  kc.makeApiClient = ((apiClientType: Parameters<KubeConfig['makeApiClient']>[0]) => {
+    const cluster = kc.getCurrentCluster();
+    if (!cluster) return make(apiClientType);
+    return new apiClientType(
+      createConfiguration({
+        baseServer: new ServerConfiguration(cluster.server, {}),
+        authMethods: { default: kc },
+        httpApi,
+      }),
+    );
+  }) as KubeConfig['makeApiClient'];
+}
+
+/**
+ * `library` counted like every other call of `kc` when `kc` is metered. A call that brings its own
+ * HTTP library (a log read as a stream) replaces the metered one, so it is wrapped here instead.
+ */
+export function meteredFor(kc: KubeConfig, library: HttpLibrary): HttpLibrary {
+  const meter = meters.get(kc);
+  return meter ? metered(library, meter) : library;
+}
+
+function metered(base: HttpLibrary, meter: KubeMeter): HttpLibrary {
+  return wrapHttpLibrary({
     async send(request: RequestContext) {
       const { verb, resource } = classify(request.getHttpMethod(), request.getUrl());
       meter.request(verb, resource);
@@ -60,16 +88,4 @@ export function meterKubeConfig(kc: KubeConfig, meter: KubeMeter): void {
       }
     },
   });
-  const make = kc.makeApiClient.bind(kc);
-  kc.makeApiClient = ((apiClientType: Parameters<KubeConfig['makeApiClient']>[0]) => {
-    const cluster = kc.getCurrentCluster();
-    if (!cluster) return make(apiClientType);
-    return new apiClientType(
-      createConfiguration({
-        baseServer: new ServerConfiguration(cluster.server, {}),
-        authMethods: { default: kc },
-        httpApi,
-      }),
-    );
-  }) as KubeConfig['makeApiClient'];
 }

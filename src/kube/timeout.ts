@@ -23,15 +23,22 @@ export function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
 
 /**
  * Runs `call` with client options that abort its request after `ms` (or when `outer` aborts); a call
- * cut by the deadline rejects with TimeoutError.
+ * cut by the deadline rejects with TimeoutError. A call that streams a long answer calls `progress`
+ * as each part arrives, which starts the `ms` afresh: a stream that stalls is cut, one that keeps
+ * coming is not (the caller bounds its whole length through `outer` if it must).
  */
 export async function withDeadline<T>(
   ms: number,
-  call: (options: ConfigurationOptions) => Promise<T>,
+  call: (options: ConfigurationOptions, progress: () => void) => Promise<T>,
   outer?: AbortSignal,
 ): Promise<T> {
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(new TimeoutError(ms)), ms);
+  let settled = false;
+  // refresh() would re-arm a timer that already fired or was cleared: not once the call is over.
+  const progress = () => {
+    if (!settled && !controller.signal.aborted) timer.refresh();
+  };
   const onOuter = () => controller.abort(outer?.reason);
   outer?.addEventListener('abort', onOuter, { once: true });
   let stop: () => void = () => undefined;
@@ -41,10 +48,11 @@ export async function withDeadline<T>(
     stop = () => controller.signal.removeEventListener('abort', fail);
   });
   try {
-    return await Promise.race([call(abortable(controller.signal)), aborted]);
+    return await Promise.race([call(abortable(controller.signal), progress), aborted]);
   } catch (err) {
     throw controller.signal.aborted ? controller.signal.reason : err;
   } finally {
+    settled = true;
     clearTimeout(timer);
     stop();
     outer?.removeEventListener('abort', onOuter);

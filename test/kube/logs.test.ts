@@ -1,7 +1,8 @@
 /**
  * gatherPodLogs against the emulator: every container of every pod named in its read, init
  * containers, the previous run of a restarted container, failed and retried pods, a container that
- * never started, truncation at maxBytes, and retries of transient failures that never fail the whole.
+ * never started, head and end kept within maxBytes, and retries of transient failures that never
+ * fail the whole. Streaming, large logs and the stale-status race are in log-stream.test.ts.
  */
 import type { V1Pod } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -94,7 +95,7 @@ describe('gatherPodLogs', () => {
     expect(new Set(logs.map((l) => l.pod)).size).toBe(2);
   });
 
-  it('explains a container that never started instead of reading it', async () => {
+  it('reads a container that never started and records the reason the API server gives', async () => {
     f.emu.behave({ job: 'nopull-1' }, b.imagePullError());
     const pods = await run('nopull', {}, (p) =>
       ['ErrImagePull', 'ImagePullBackOff'].includes(
@@ -103,12 +104,15 @@ describe('gatherPodLogs', () => {
     );
     const logs = await gatherPodLogs(f.kubeConfig(), ns, pods, opts);
     expect(logs).toHaveLength(1);
-    expect(logs[0]!.text).toBe('');
-    expect(logs[0]!.error).toMatch(/^The container never started \((ErrImagePull|ImagePullBackOff)\)\.$/);
-    expect(logReads(pods[0]!.metadata!.name!)).toEqual([]);
+    expect(logs[0]).toMatchObject({
+      text: '',
+      error: 'The container never started (trying and failing to pull image).',
+    });
+    // A 400 would fail again: one read, no retries.
+    expect(logReads(pods[0]!.metadata!.name!)).toHaveLength(1);
   });
 
-  it('keeps maxBytes of a longer log and marks it truncated', async () => {
+  it('keeps head and end of a log longer than maxBytes, with what was dropped', async () => {
     f.emu.behave({ job: 'loud-1', container: 'big' }, b.script(b.printBytes(5_000), b.exit(0)));
     f.emu.behave({ job: 'loud-1', container: 'exact' }, b.script(b.printBytes(1_000), b.exit(0)));
     const pods = await run('loud', {
@@ -118,11 +122,15 @@ describe('gatherPodLogs', () => {
       ],
     });
     const [big, exact] = await gatherPodLogs(f.kubeConfig(), ns, pods, { ...opts, maxBytes: 1_000 });
-    expect(big).toMatchObject({ truncated: true, error: null });
-    expect(Buffer.byteLength(big!.text)).toBe(1_000);
-    expect(big!.originalBytes).toBeGreaterThan(1_000);
+    expect(big).toMatchObject({ truncated: true, originalBytes: 5_000, error: null });
+    expect(Buffer.byteLength(big!.text)).toBeLessThanOrEqual(1_000);
+    const [head, tail] = big!.text.split(/\[… [\d,]+ bytes dropped …\]\n/);
+    expect(head!.startsWith('0:xxx')).toBe(true);
+    // printBytes(5_000): 62 lines of 80 bytes, then one of 40 (its 39 bytes and the newline).
+    expect(tail!.endsWith(`${'62:'.padEnd(39, 'x')}\n`)).toBe(true);
     expect(exact).toMatchObject({ truncated: false, originalBytes: 1_000, error: null });
-    expect(logReads(pods[0]!.metadata!.name!).map((r) => r.query.limitBytes)).toEqual(['1001', '1001']);
+    // The whole log is read: no limitBytes, whose end would not be the log's.
+    expect(logReads(pods[0]!.metadata!.name!).map((r) => r.query.limitBytes)).toEqual([undefined, undefined]);
   });
 
   describe('failures', () => {
@@ -178,9 +186,9 @@ describe('gatherPodLogs', () => {
     });
 
     it('is reachable through KubeJobs, which knows the clusters', async () => {
-      const result = await f.jobs.gatherLogs('alpha', ns, pods, { maxBytes: 3, retries: 0 });
-      expect(result).toMatchObject({ ok: true, value: [{ text: 'hel', truncated: true }] });
-      expect(await f.jobs.gatherLogs('gamma', ns, pods, { maxBytes: 3, retries: 0 })).toMatchObject({
+      const result = await f.jobs.gatherLogs('alpha', ns, pods, { maxBytes: 64, retries: 0 });
+      expect(result).toMatchObject({ ok: true, value: [{ text: 'hello\n', truncated: false }] });
+      expect(await f.jobs.gatherLogs('gamma', ns, pods, { maxBytes: 64, retries: 0 })).toMatchObject({
         ok: false,
         failure: { kind: 'not_found' },
       });

@@ -2,7 +2,8 @@
  * Dispatches: the pure rules for running a definition once and following it to the end. Read the
  * `/job run` values (parse-overrides.ts) and show them (format-overrides.ts), derive a dispatch's
  * status from its Job and pods (observe.ts), move it through its states (state.ts), turn changes into
- * thread messages (timeline.ts) and a verdict (verdict.ts), and cut logs to size (logs.ts).
+ * thread messages (timeline.ts) and a verdict (verdict.ts), and cut logs to size (logs.ts, and
+ * log-window.ts for a log read as a stream).
  * No Slack, Kubernetes client or database code lives here.
  *
  * Glossary:
@@ -26,6 +27,7 @@ export type {
   PodLike,
   Timestamp,
 } from './kube-types.js';
+export { LogWindow, MIN_CAP as MIN_LOG_CAP } from './log-window.js';
 export {
   type CappedLog,
   capLog,

@@ -4,6 +4,9 @@
  * `slackLogSnippet` makes a Slack section of them: a code block of at most 3000 characters after
  * escaping & < > (Slack counts the escaped text) with a note of what was left out above it.
  */
+import { type CappedLog, LogWindow } from './log-window.js';
+
+export type { CappedLog } from './log-window.js';
 
 export interface LogTail {
   text: string;
@@ -14,19 +17,12 @@ export interface LogTail {
   note?: string;
 }
 
-export interface CappedLog {
-  text: string;
-  truncated: boolean;
-  originalBytes: number;
-}
-
 /** A Slack section's text limit. */
 export const SLACK_SECTION_MAX = 3000;
 const FENCE_OPEN = '```\n';
 const FENCE_CLOSE = '\n```';
 /** Room kept for the note line (`_…_\n`) when a log does not fit whole. */
 const NOTE_ROOM = 100;
-const MIN_CAP = 64;
 const MIN_SNIPPET = NOTE_ROOM + 20;
 
 // ECMA-48 escape sequences: CSI (colours, cursor moves), OSC (titles, hyperlinks) ended by BEL or ST,
@@ -61,31 +57,16 @@ export function logTail(text: string, limits: { maxChars: number; maxLines: numb
 
 /**
  * The head and tail of a log within `capBytes` of UTF-8, cut at line ends where one is near, with a
- * line saying how many bytes were dropped. Bytes that are not UTF-8 come out as U+FFFD.
+ * line saying how many bytes were dropped (see LogWindow, which also does this for a log that
+ * streams past). Bytes that are not UTF-8 come out as U+FFFD.
  */
 export function capLog(input: string | Uint8Array, capBytes: number): CappedLog {
-  if (!Number.isInteger(capBytes) || capBytes < MIN_CAP)
-    throw new RangeError(`capBytes must be at least ${MIN_CAP}`);
+  const kept = new LogWindow(capBytes);
   const bytes = typeof input === 'string' ? new TextEncoder().encode(input) : input;
-  const originalBytes = bytes.length;
-  if (originalBytes <= capBytes) {
-    return { text: typeof input === 'string' ? input : decode(bytes), truncated: false, originalBytes };
-  }
-  // Sized for the largest possible count, plus a newline before it when the head ends mid-line.
-  const room = capBytes - byteLength(marker(originalBytes)) - 1;
-  const half = Math.floor(room / 2);
-  const lastNewline = bytes.lastIndexOf(0x0a, half - 1);
-  const headEnd = lastNewline >= half / 2 ? lastNewline + 1 : charStartBefore(bytes, half);
-  const tailFrom = originalBytes - (room - headEnd);
-  const firstNewline = bytes.indexOf(0x0a, tailFrom);
-  const tailStart =
-    firstNewline >= 0 && firstNewline < tailFrom + (room - headEnd) / 2
-      ? firstNewline + 1
-      : charStart(bytes, tailFrom);
-  const head = decode(bytes.subarray(0, headEnd));
-  const tail = decode(bytes.subarray(tailStart));
-  const newline = head.endsWith('\n') ? '' : '\n';
-  return { text: `${head}${newline}${marker(tailStart - headEnd)}${tail}`, truncated: true, originalBytes };
+  if (typeof input === 'string' && bytes.length <= capBytes)
+    return { text: input, truncated: false, originalBytes: bytes.length };
+  kept.push(bytes);
+  return kept.result();
 }
 
 /**
@@ -160,32 +141,6 @@ function suffixWithin(line: string, budget: number, cost: (s: string) => number)
     else hi = mid - 1;
   }
   return chars.slice(chars.length - lo).join('');
-}
-
-function marker(dropped: number): string {
-  return `[… ${count(dropped)} bytes dropped …]\n`;
-}
-
-/** Index of the first byte of the UTF-8 character that byte `i` belongs to. */
-function charStartBefore(bytes: Uint8Array, i: number): number {
-  let at = i;
-  while (at > 0 && ((bytes[at] ?? 0) & 0xc0) === 0x80) at--;
-  return at;
-}
-
-/** Index of the first byte of the UTF-8 character at or after `i`. */
-function charStart(bytes: Uint8Array, i: number): number {
-  let at = i;
-  while (at < bytes.length && ((bytes[at] ?? 0) & 0xc0) === 0x80) at++;
-  return at;
-}
-
-function decode(bytes: Uint8Array): string {
-  return new TextDecoder('utf-8').decode(bytes);
-}
-
-function byteLength(text: string): number {
-  return new TextEncoder().encode(text).length;
 }
 
 function count(n: number): string {
