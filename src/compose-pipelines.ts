@@ -14,6 +14,7 @@ import type { DispatchService } from './services/dispatches.js';
 import { PipelineService } from './services/pipelines.js';
 import type { TokenService } from './services/tokens.js';
 import { createNotifierClient } from './slack/app.js';
+import type { SlackPacer } from './slack/pacing.js';
 import {
   type PipelineAwareNotifications,
   PipelineNotifier,
@@ -43,14 +44,16 @@ export function composePipelines(
     prepare(userId: string): Promise<void>;
     /** Meters Slack calls (see http/metrics.ts). */
     slackFetch?: webApi.FetchFunction;
+    /** Shared with the dispatch outbox: Slack's limits count per app and workspace. */
+    slackPacer?: SlackPacer;
   },
 ) {
   const deps = { ...base, ...services };
   const log = deps.log.child({ component: 'pipelines' });
   const store = new PipelineRepository(deps.db);
   // The notifier's client: retrying is the outbox's job, not the client's.
-  const client = createNotifierClient(deps.config, deps.log, undefined, deps.slackFetch);
-  const notifier = new PipelineNotifier(store, client, log);
+  const client = createNotifierClient(deps.config, deps.log, undefined, deps.slackFetch, deps.slackPacer);
+  const notifier = new PipelineNotifier(store, client, log, undefined, deps.slackPacer);
   const service = new PipelineService(
     store,
     deps.dispatches,
@@ -85,5 +88,7 @@ export function composePipelines(
       notifier.wake();
     },
     stop: () => notifier.stop(),
+    /** For the hourly retention: see PipelineRepository.pruneDelivered. */
+    pruneDelivered: (before: string, limit: number) => store.pruneDelivered(before, limit),
   };
 }

@@ -28,6 +28,11 @@ export interface Config {
     appToken: string | undefined;
     /** Web API base URL ending in `/`; undefined means Slack's own. */
     apiUrl: string | undefined;
+    /**
+     * Keep the outboxes' calls within Slack's published rate limits (default). Off only for a Slack
+     * stand-in without limits (tests, benchmarks); Retry-After is honoured either way.
+     */
+    pacing?: boolean;
   };
   port: number;
   kube: KubeSource;
@@ -123,6 +128,10 @@ const envSchema = z.object({
     .enum(['true', 'false'], { error: 'must be true or false' })
     .default('false')
     .transform((v) => v === 'true'),
+  JOBBOT_SLACK_PACING: z
+    .enum(['true', 'false'], { error: 'must be true or false' })
+    .default('true')
+    .transform((v) => v === 'true'),
 });
 
 export class ConfigError extends Error {
@@ -184,6 +193,7 @@ export function loadConfig(options: LoadOptions = {}): Config {
       signingSecret: e.SLACK_SIGNING_SECRET,
       appToken: e.SLACK_APP_TOKEN,
       apiUrl: e.SLACK_API_URL,
+      pacing: e.JOBBOT_SLACK_PACING,
     },
     port: e.PORT,
     kube: kubeSource(

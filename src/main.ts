@@ -39,6 +39,7 @@ import { registerSlashCommand } from './slack/listeners/slash-command.js';
 import { registerYamlShortcut } from './slack/listeners/yaml-shortcut.js';
 import { LogDelivery } from './slack/log-delivery.js';
 import { SlackNotifier } from './slack/notifier.js';
+import { NO_LIMITS, SLACK_PUBLISHED_LIMITS, SlackPacer } from './slack/pacing.js';
 import { PipelineAwareNotifications } from './slack/pipeline-notifications.js';
 import { ignoreRedeliveries } from './slack/redelivery.js';
 import { auditSubcommand } from './slack/subcommands/audit.js';
@@ -178,15 +179,21 @@ export async function start(config: Config, options: StartOptions = {}): Promise
   });
   const dispatchStore = new DispatchRepository(db);
   const outbox = new OutboxRepository(db);
+  // One pacer for both outboxes: Slack counts its limits per app and workspace.
+  const slackPacer = new SlackPacer(
+    config.slack.pacing === false ? NO_LIMITS : SLACK_PUBLISHED_LIMITS,
+    timing.slackRateMinuteMs,
+  );
   const notifier = new SlackNotifier(
     outbox,
     dispatchStore,
-    createNotifierClient(config, log, timing.slackTimeoutMs, slackFetch),
+    createNotifierClient(config, log, timing.slackTimeoutMs, slackFetch, slackPacer),
     log.child({ component: 'notifier' }),
     {
       firstRetryMs: timing.slackFirstRetryMs,
       maxRetryMs: timing.slackMaxRetryMs,
       uploadTimeoutMs: timing.slackTimeoutMs,
+      pacer: slackPacer,
     },
   );
   // A pipeline's dispatches tell their story in the run's thread, not in threads of their own.
@@ -203,7 +210,7 @@ export async function start(config: Config, options: StartOptions = {}): Promise
     definitions,
     dispatchStore,
     new KubeDispatchAdapter(kube, watcher, {
-      readLimitBytes: 16 * 1024 * 1024,
+      logCapBytes: config.dispatch.logCapBytes,
       logRetries: timing.logRetries,
       logRetryMs: timing.logRetryMs,
     }),
@@ -235,8 +242,6 @@ export async function start(config: Config, options: StartOptions = {}): Promise
     Date.now,
     (user, def) => access.mayDispatch(user, def),
   );
-  const retention = new LogRetention(dispatchStore, config.retention, log.child({ component: 'retention' }));
-
   const pipelines = composePipelines(
     { db, log, config, audit: auditTrail, app: slack.app },
     {
@@ -248,7 +253,17 @@ export async function start(config: Config, options: StartOptions = {}): Promise
       gate: access,
       prepare: (user) => access.prepare(user),
       slackFetch,
+      slackPacer,
     },
+  );
+  const retention = new LogRetention(
+    {
+      pruneLogs: (limits, at) => dispatchStore.pruneLogs(limits, at),
+      pruneDelivered: (before, limit) =>
+        outbox.pruneDelivered(before, limit) + pipelines.pruneDelivered(before, limit),
+    },
+    config.retention,
+    log.child({ component: 'retention' }),
   );
   const approvals = composeApprovals({
     db,

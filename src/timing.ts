@@ -38,6 +38,11 @@ export interface Timing {
   slackMaxRetryMs: number;
   /** Bound of one Slack Web API call made by the outbox. */
   slackTimeoutMs: number;
+  /**
+   * The minute Slack's rate limits count in ("50 calls a minute"): the outboxes pace their calls to
+   * them (src/slack/pacing.ts). Emulated time shortens it like every other delay.
+   */
+  slackRateMinuteMs: number;
   /** How long a person's command waits for their display name before using the payload's. */
   userLookupMs: number;
 }
@@ -64,6 +69,7 @@ export const DEFAULT_TIMING: Timing = {
   slackFirstRetryMs: 1_000,
   slackMaxRetryMs: 60_000,
   slackTimeoutMs: 10_000,
+  slackRateMinuteMs: 60_000,
   userLookupMs: 1_000,
 };
 

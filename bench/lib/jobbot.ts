@@ -42,6 +42,16 @@ export class JobbotProcess {
     return { rssBytes: kb('VmRSS') * 1024, peakRssBytes: kb('VmHWM') * 1024 };
   }
 
+  /**
+   * CPU time Jobbot has used so far (user + system), in seconds: fields 14 and 15 of /proc/PID/stat,
+   * in clock ticks (USER_HZ, 100 on Linux). Read after the command name, which may contain spaces.
+   */
+  cpuSeconds(): number {
+    const stat = readFileSync(`/proc/${this.pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  }
+
   /** Starts the high-water mark afresh from the current RSS (Linux: "5" > clear_refs). */
   resetPeak(): void {
     writeFileSync(`/proc/${this.pid}/clear_refs`, '5');

@@ -11,6 +11,8 @@ import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import { boltLogger } from './bolt-logger.js';
 import type { SlackIdentity } from './identity.js';
+import { PacedWebClient } from './paced-client.js';
+import { SlackPacer } from './pacing.js';
 
 /**
  * Few, quick retries: a person is waiting on most calls, and 429s are still honoured through
@@ -38,20 +40,26 @@ export function createWebClient(config: Config, log: Logger, fetch?: webApi.Fetc
 
 /**
  * The notifier's client: no retries and rate limits handed back at once, because the outbox retries
- * with its own backoff and keeps the order of a thread while it waits.
+ * with its own backoff and keeps the order of a thread while it waits. Both outboxes share `pacer`
+ * (Slack counts limits per app and workspace), which keeps their calls within Slack's limits.
  */
 export function createNotifierClient(
   config: Config,
   log: Logger,
   timeoutMs = 10_000,
   fetch?: webApi.FetchFunction,
+  pacer: SlackPacer = new SlackPacer(),
 ): webApi.WebClient {
-  return new webApi.WebClient(config.slack.botToken, {
-    ...slackClientOptions(config, log, fetch),
-    retryConfig: { retries: 0 },
-    rejectRateLimitedCalls: true,
-    timeout: timeoutMs,
-  });
+  return new PacedWebClient(
+    config.slack.botToken,
+    {
+      ...slackClientOptions(config, log, fetch),
+      retryConfig: { retries: 0 },
+      rejectRateLimitedCalls: true,
+      timeout: timeoutMs,
+    },
+    pacer,
+  );
 }
 
 export interface SlackApp {

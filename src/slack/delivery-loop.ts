@@ -1,15 +1,20 @@
 /**
- * The delivery loop shared by Slack outboxes (dispatch threads, pipeline threads). One delivery runs
- * at a time over the head of each thread's queue, so a thread reads in order. Glossary:
+ * The delivery loop shared by Slack outboxes (dispatch threads, pipeline threads). Each thread's
+ * queue is delivered head first, one entry at a time, so a thread reads in order; heads of different
+ * threads go several at a time, oldest thread first. Glossary:
+ * - ready: an entry is due (not waiting for a retry) and its first Slack call has an allowance now
+ *   (`readyIn`, from the pacer that keeps calls within Slack's published limits, see pacing.ts). Only
+ *   ready entries are started, so a slot is never held waiting while another thread could go: a busy
+ *   channel or method waits, the others go on.
  * - transient failure: Slack or the network may recover (5xx, timeouts): retried with backoff;
- * - rate limited (429): retried after Retry-After, which pauses every delivery (limits are shared);
+ * - rate limited (429): retried after Retry-After; the paced client blocks the method (and channel)
+ *   that drew it for that long, so entries needing it wait and every other thread goes on.
  * - permanent failure: retrying cannot help (invalid_blocks, channel_not_found, …): recorded on the
  *   entry and skipped, so one bad message never blocks a thread.
  * - in doubt: the call may have reached Slack though no answer said so (timeout, cut connection,
  *   5xx, or the process died during it). A queue that records `started` before each call keeps that
  *   mark, and the sender looks for the message before sending it again. An answer from Slack that
  *   it refused (429, ok:false) clears the doubt.
- * Heads of different threads are delivered a few at a time; one thread's entries never overlap.
  */
 import { webApi } from '@slack/bolt';
 import type { Logger } from '../logger.js';
@@ -23,11 +28,13 @@ export interface QueuedEntry {
 
 /** The outbox operations the loop needs. */
 export interface DeliveryQueue<E extends QueuedEntry> {
+  /** The head (oldest pending entry) of each thread, oldest first. */
   heads(limit: number): E[];
   delivered(id: number, at: string, note: string | null): void;
   /**
-   * Counts the attempt and marks the entry in doubt until an answer says otherwise; returns the entry
-   * as stored now (its content may have been replaced since `heads`), undefined if it is gone.
+   * Called before the entry's first call; returns the entry as stored now (its content may have been
+   * replaced since `heads`), undefined if it is gone or delivered (superseded). A queue that tracks
+   * doubt also counts the attempt and marks the entry in doubt until an answer says otherwise.
    */
   started?(id: number): E | undefined;
   retryLater(id: number, nextAttemptAt: string, error: string, inDoubt?: boolean): void;
@@ -37,7 +44,7 @@ export interface DeliveryOptions {
   now?: () => Date;
   firstRetryMs?: number;
   maxRetryMs?: number;
-  /** Threads delivered at once (default 4). */
+  /** Threads delivered at once (default 4): HTTP calls in flight, since only ready entries start. */
   concurrency?: number;
 }
 
@@ -49,17 +56,25 @@ const TRANSIENT_ERRORS = new Set([
   'ratelimited',
 ]);
 
+/** Threads looked at per read of the queue: enough that a few busy channels do not hide the rest. */
+const HEADS = 200;
+/** While waiting, a burst of wakes (one per message queued) re-reads the queue at most this often. */
+const WAKE_GAP_MS = 25;
+const MAX_WAIT_MS = 60_000;
+
 type Failure =
   | { kind: 'rate_limited'; retryAfterMs: number }
   | { kind: 'transient'; reason: string; maybeSent: boolean }
   | { kind: 'permanent'; reason: string };
 
+type InFlight = Map<number, Promise<void>>;
+
 export class DeliveryLoop<E extends QueuedEntry> {
-  #timer: NodeJS.Timeout | undefined;
   #running: Promise<void> | undefined;
   #again = false;
   #stopped = false;
-  #pausedUntil = 0;
+  /** Ends the loop's current wait early (a wake, a stop). */
+  #nudge: (() => void) | undefined;
   readonly #now: () => Date;
   readonly #firstRetryMs: number;
   readonly #maxRetryMs: number;
@@ -68,6 +83,7 @@ export class DeliveryLoop<E extends QueuedEntry> {
   /**
    * @param send delivers one entry; resolves with a note when it was delivered differently than asked.
    * @param describe the log fields that identify an entry.
+   * @param readyIn ms until the entry's first Slack call has an allowance (0: now).
    */
   constructor(
     private readonly queue: DeliveryQueue<E>,
@@ -75,6 +91,7 @@ export class DeliveryLoop<E extends QueuedEntry> {
     private readonly describe: (entry: E) => Record<string, unknown>,
     private readonly log: Logger,
     options: DeliveryOptions = {},
+    private readonly readyIn: (entry: E) => number = () => 0,
   ) {
     this.#now = options.now ?? (() => new Date());
     this.#firstRetryMs = options.firstRetryMs ?? 1_000;
@@ -82,11 +99,12 @@ export class DeliveryLoop<E extends QueuedEntry> {
     this.#concurrency = Math.max(1, options.concurrency ?? 4);
   }
 
-  /** Asks for a delivery round soon; calls while one runs make it go round once more. */
+  /** Asks for delivery soon; calls while the loop runs make it read the queue again. */
   wake(): void {
     if (this.#stopped) return;
     if (this.#running) {
       this.#again = true;
+      this.#nudge?.();
       return;
     }
     // Started on a later microtask: a caller inside a database transaction commits before any send.
@@ -101,45 +119,97 @@ export class DeliveryLoop<E extends QueuedEntry> {
       });
   }
 
-  /** Lets the delivery in progress finish; what is left stays queued for the next start. */
+  /** Lets the deliveries in progress finish; what is left stays queued for the next start. */
   async stop(): Promise<void> {
     this.#stopped = true;
-    clearTimeout(this.#timer);
+    this.#nudge?.();
     await this.#running;
   }
 
-  /** Resolves when no delivery round is running. */
+  /** Resolves when the loop has nothing left to deliver (or was stopped). */
   async idle(): Promise<void> {
     while (this.#running) await this.#running;
   }
 
+  /** Runs while anything is queued: starts what is ready, else waits for what comes first. */
   private async drain(): Promise<void> {
-    for (;;) {
-      if (this.#stopped) return;
-      const now = this.#now().getTime();
-      if (now < this.#pausedUntil) return this.schedule(this.#pausedUntil - now);
-      const heads = this.queue.heads(50);
-      const due = heads.filter((e) => Date.parse(e.nextAttemptAt) <= now);
-      if (due.length === 0) {
-        const next = Math.min(...heads.map((e) => Date.parse(e.nextAttemptAt)));
-        if (Number.isFinite(next)) this.schedule(next - now);
-        return;
+    const inFlight: InFlight = new Map();
+    let failure: { err: unknown } | undefined;
+    const start = (entry: E) => {
+      const p = this.deliverOne(entry)
+        .catch((err: unknown) => {
+          failure ??= { err };
+        })
+        .finally(() => inFlight.delete(entry.id));
+      inFlight.set(entry.id, p);
+    };
+    try {
+      while (!this.#stopped && !failure) {
+        this.#again = false;
+        const readAt = this.#now().getTime();
+        // A thread whose head is in flight offers nothing else: its next entry waits for that one.
+        const heads = this.queue.heads(HEADS).filter((e) => !inFlight.has(e.id));
+        if (heads.length === 0 && inFlight.size === 0) return;
+        const { started, waitMs } = await this.startReady(heads, inFlight, start);
+        if (started === 0 && !this.#stopped) await this.pause(waitMs, inFlight, readAt);
       }
-      let cursor = 0;
-      const worker = async () => {
-        while (cursor < due.length) {
-          if (this.#stopped || this.#now().getTime() < this.#pausedUntil) return;
-          await this.deliverOne(due[cursor++]!);
-        }
-      };
-      await Promise.all(Array.from({ length: Math.min(this.#concurrency, due.length) }, worker));
+    } finally {
+      await Promise.all(inFlight.values());
+    }
+    // As before the loop ran deliveries side by side: a store failure is not swallowed.
+    if (failure) throw failure.err;
+  }
+
+  /** Starts the ready entries of `heads`, oldest first, as slots free up; says how long the rest wait. */
+  private async startReady(
+    heads: E[],
+    inFlight: InFlight,
+    start: (entry: E) => void,
+  ): Promise<{ started: number; waitMs: number }> {
+    const left = [...heads];
+    let started = 0;
+    for (;;) {
+      const now = this.#now().getTime();
+      let waitMs = Number.POSITIVE_INFINITY;
+      const i = left.findIndex((e) => {
+        const due = Date.parse(e.nextAttemptAt) - now;
+        const wait = due > 0 ? due : this.readyIn(e);
+        waitMs = Math.min(waitMs, wait);
+        return wait <= 0;
+      });
+      if (i < 0 || this.#stopped) return { started, waitMs };
+      if (inFlight.size >= this.#concurrency) {
+        await Promise.race(inFlight.values());
+        continue;
+      }
+      start(left.splice(i, 1)[0]!);
+      started++;
     }
   }
 
-  private schedule(ms: number): void {
-    clearTimeout(this.#timer);
-    this.#timer = setTimeout(() => this.wake(), Math.max(10, ms));
-    this.#timer.unref();
+  /**
+   * Waits for whichever comes first: a delivery ends, `ms` pass (a retry or an allowance is due), or
+   * a wake (no sooner than WAKE_GAP_MS after the last read of the queue).
+   */
+  private pause(ms: number, inFlight: InFlight, readAt: number): Promise<void> {
+    return new Promise((resolve) => {
+      const deadline = this.#now().getTime() + Math.min(ms, MAX_WAIT_MS);
+      let timer: NodeJS.Timeout | undefined;
+      const done = () => {
+        clearTimeout(timer);
+        if (this.#nudge === nudge) this.#nudge = undefined;
+        resolve();
+      };
+      const until = (at: number) => {
+        clearTimeout(timer);
+        timer = setTimeout(done, Math.max(0, Math.min(at, deadline) - this.#now().getTime()));
+        timer.unref();
+      };
+      const nudge = () => (this.#stopped ? done() : until(readAt + WAKE_GAP_MS));
+      this.#nudge = nudge;
+      until(deadline);
+      for (const p of inFlight.values()) void p.then(done);
+    });
   }
 
   private async deliverOne(queued: E): Promise<void> {
@@ -161,7 +231,6 @@ export class DeliveryLoop<E extends QueuedEntry> {
       const delay = limited
         ? failure.retryAfterMs
         : Math.min(this.#maxRetryMs, this.#firstRetryMs * 2 ** Math.min(entry.attempts, 10));
-      if (limited) this.#pausedUntil = this.#now().getTime() + delay;
       const reason = limited ? 'ratelimited' : failure.reason;
       // Once in doubt, an entry stays so until delivered: this failure may come from the look-up itself.
       const maybeSent = Boolean(entry.inDoubt) || (failure.kind === 'transient' && failure.maybeSent);

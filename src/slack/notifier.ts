@@ -13,6 +13,7 @@ import type { Logger } from '../logger.js';
 import type { DispatchRepository } from '../store/dispatches.js';
 import type { OutboxEntry, OutboxRepository } from '../store/outbox.js';
 import { DeliveryLoop, type DeliveryOptions, slackError } from './delivery-loop.js';
+import type { SlackPacer } from './pacing.js';
 import { markerFor, SentCheck } from './sent-check.js';
 
 const CHANNEL_ERRORS = new Set(['channel_not_found', 'not_in_channel', 'is_archived', 'restricted_action']);
@@ -20,6 +21,8 @@ const CHANNEL_ERRORS = new Set(['channel_not_found', 'not_in_channel', 'is_archi
 export interface NotifierOptions extends DeliveryOptions {
   /** Bound of the upload of a file's bytes (the Web API calls have the client's timeout). */
   uploadTimeoutMs?: number;
+  /** The client's pacer: an entry is started only when its first call has an allowance. */
+  pacer?: SlackPacer;
 }
 
 interface Content {
@@ -49,6 +52,7 @@ export class SlackNotifier {
       (entry) => ({ dispatch: entry.dispatchNumber, kind: entry.kind }),
       log,
       options,
+      (entry) => (options.pacer ? options.pacer.waitMs(...firstCall(entry)) : 0),
     );
   }
 
@@ -175,6 +179,20 @@ export class SlackNotifier {
       ...(threadTs ? { thread_ts: threadTs } : {}),
     } as never);
     return undefined;
+  }
+}
+
+/** The Slack method (and channel) an entry's delivery calls first; an entry in doubt looks first. */
+function firstCall(entry: OutboxEntry): [string, string?] {
+  switch (entry.kind) {
+    case 'post':
+      return entry.inDoubt ? ['conversations.history'] : ['chat.postMessage', entry.channel];
+    case 'reply':
+      return entry.inDoubt ? ['conversations.replies'] : ['chat.postMessage', entry.channel];
+    case 'update':
+      return ['chat.update'];
+    case 'upload':
+      return entry.inDoubt && entry.payload.fileId ? ['files.info'] : ['files.getUploadURLExternal'];
   }
 }
 

@@ -16,6 +16,7 @@ import type { PipelineNotifications, RunView } from '../services/pipelines.js';
 import type { DispatchRecord, StoredLog } from '../store/dispatches.js';
 import type { PipelineOutboxEntry, PipelineRepository } from '../store/pipelines.js';
 import { DeliveryLoop, slackError } from './delivery-loop.js';
+import type { SlackPacer } from './pacing.js';
 import { jobFinishedReply, runStatusMessage, runVerdictReply, stageStartedReply } from './views/pipeline.js';
 
 /** What the wrapper needs from the pipelines; set after both services exist (they need each other). */
@@ -119,6 +120,8 @@ export class PipelineNotifier {
     private readonly client: webApi.WebClient,
     log: Logger,
     now: () => Date = () => new Date(),
+    /** The client's pacer (shared with the dispatch outbox): entries start when their call may go. */
+    pacer?: SlackPacer,
   ) {
     this.#loop = new DeliveryLoop(
       store,
@@ -126,6 +129,12 @@ export class PipelineNotifier {
       (entry) => ({ run: entry.runId, kind: entry.kind }),
       log,
       { now },
+      (entry) =>
+        !pacer
+          ? 0
+          : entry.kind === 'update'
+            ? pacer.waitMs('chat.update')
+            : pacer.waitMs('chat.postMessage', entry.channel),
     );
   }
 

@@ -3,7 +3,9 @@
  * in order per dispatch, so a Slack outage or a restart delays messages but never loses or reorders
  * them. Glossary:
  * - post: the dispatch's top-level status message (its ts is kept on the dispatch);
- * - update: a new content for that message; a pending update is overwritten rather than queued twice;
+ * - update: a new content for that message. Only the latest is ever sent: an update queued while the
+ *   message's post or an update is still pending with nothing queued after it takes that entry's
+ *   place (the post then carries it), and it supersedes any earlier pending update of the thread.
  * - reply: a message in the dispatch's thread;
  * - upload: a log file posted into the thread.
  * - in doubt: a call for the entry was started and its outcome is unknown (see the notifier); set
@@ -23,6 +25,8 @@ export interface OutboxEntry {
   createdAt: string;
   /** An earlier call may have reached Slack: look for its message before sending again. */
   inDoubt: boolean;
+  /** Where the thread goes (the dispatch's channel, else its dispatcher), as `heads` reads it. */
+  channel?: string;
 }
 
 type Row = Record<string, unknown>;
@@ -45,30 +49,60 @@ export class OutboxRepository {
 
   enqueue(dispatchNumber: number, kind: OutboxKind, payload: Record<string, unknown>, at: string): number {
     return this.db.transaction(() => {
-      if (kind === 'update') {
-        const pending = this.db
-          .prepare(
-            // Not one being sent (in doubt): its call carries the old content, and would be marked
-            // delivered with the new content unsent.
-            `select id from outbox where dispatch_number = ? and kind = 'update' and delivered_at is null
-             and in_doubt = 0
-             and id > coalesce((select max(id) from outbox where dispatch_number = ? and kind != 'update'), 0)`,
-          )
-          .get(dispatchNumber, dispatchNumber) as { id: number } | undefined;
-        if (pending) {
-          this.db
-            .prepare('update outbox set payload = ? where id = ?')
-            .run(JSON.stringify(payload), pending.id);
-          return pending.id;
-        }
-      }
-      const { lastInsertRowid } = this.db
-        .prepare(
-          'insert into outbox (dispatch_number, kind, payload, created_at, next_attempt_at) values (?, ?, ?, ?, ?)',
-        )
-        .run(dispatchNumber, kind, JSON.stringify(payload), at, at);
-      return Number(lastInsertRowid);
+      if (kind !== 'update') return this.insert(dispatchNumber, kind, payload, at);
+      const id =
+        this.replaceLatest(dispatchNumber, payload) ?? this.insert(dispatchNumber, kind, payload, at);
+      this.supersede(dispatchNumber, id, at);
+      return id;
     })();
+  }
+
+  /**
+   * Gives the status message's latest pending version (its post, or an update) the new content when
+   * nothing was queued after it, so the message goes out once with what is true by then. Not an entry
+   * being sent (in doubt): its call carries the old content and would be marked delivered with the new
+   * content unsent. Delivered rows older than the last reply may be pruned; the look-up needs none.
+   */
+  private replaceLatest(dispatchNumber: number, payload: Record<string, unknown>): number | undefined {
+    const latest = this.db
+      .prepare(
+        `select id from outbox where dispatch_number = ? and kind in ('post', 'update')
+         and delivered_at is null and in_doubt = 0
+         and id > coalesce((select max(id) from outbox where dispatch_number = ? and kind in ('reply', 'upload')), 0)
+         order by id desc limit 1`,
+      )
+      .get(dispatchNumber, dispatchNumber) as { id: number } | undefined;
+    if (!latest) return undefined;
+    this.db.prepare('update outbox set payload = ? where id = ?').run(JSON.stringify(payload), latest.id);
+    return latest.id;
+  }
+
+  private insert(
+    dispatchNumber: number,
+    kind: OutboxKind,
+    payload: Record<string, unknown>,
+    at: string,
+  ): number {
+    const { lastInsertRowid } = this.db
+      .prepare(
+        'insert into outbox (dispatch_number, kind, payload, created_at, next_attempt_at) values (?, ?, ?, ?, ?)',
+      )
+      .run(dispatchNumber, kind, JSON.stringify(payload), at, at);
+    return Number(lastInsertRowid);
+  }
+
+  /**
+   * Earlier pending updates of the thread will be overwritten by `latest` anyway: they are marked
+   * delivered unsent, so a backlog costs one chat.update per thread (Tier 3: 50 a minute for the whole
+   * workspace) instead of one per change. The thread keeps its order: nothing is sent early.
+   */
+  private supersede(dispatchNumber: number, latest: number, at: string): void {
+    this.db
+      .prepare(
+        `update outbox set delivered_at = ?, last_error = 'superseded by a later update'
+         where dispatch_number = ? and kind = 'update' and delivered_at is null and in_doubt = 0 and id < ?`,
+      )
+      .run(at, dispatchNumber, latest);
   }
 
   /**
@@ -78,13 +112,14 @@ export class OutboxRepository {
   heads(limit: number): OutboxEntry[] {
     const rows = this.db
       .prepare(
-        `select o.* from outbox o
+        `select o.*, coalesce(d.channel, d.actor_id) as channel from outbox o
          join (select dispatch_number, min(id) as id from outbox where delivered_at is null group by dispatch_number) h
            on h.id = o.id
+         join dispatches d on d.number = o.dispatch_number
          order by o.id limit ?`,
       )
       .all(limit) as Row[];
-    return rows.map(entryFrom);
+    return rows.map((r) => ({ ...entryFrom(r), channel: String(r.channel) }));
   }
 
   delivered(id: number, at: string, note: string | null = null): void {
@@ -121,6 +156,21 @@ export class OutboxRepository {
     this.db
       .prepare('update outbox set payload = json_patch(payload, ?) where id = ?')
       .run(JSON.stringify(fields), id);
+  }
+
+  /**
+   * Deletes up to `limit` rows delivered before `before` and returns how many went. Nothing pending
+   * or in doubt goes, and neither does the newest row, so ids, which name messages in Slack (see the
+   * notifier's markers), are never handed out twice.
+   */
+  pruneDelivered(before: string, limit: number): number {
+    return this.db
+      .prepare(
+        `delete from outbox where id in (
+           select id from outbox where delivered_at is not null and delivered_at < ? and in_doubt = 0
+           and id < (select max(id) from outbox) limit ?)`,
+      )
+      .run(before, limit).changes;
   }
 
   pendingCount(): number {

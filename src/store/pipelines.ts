@@ -1,7 +1,7 @@
 /**
  * Pipelines, their runs, which dispatch ran which job of a run, and each run's Slack outbox (see
  * migration 7 for the glossary). A run's outbox is delivered in id order, so its thread reads in
- * order; a pending update of the status message is overwritten rather than queued twice.
+ * order; only the latest content of the status message is sent (see enqueue).
  */
 import type { Actor } from '../domain/actor.js';
 import type { PipelineStage } from '../domain/pipeline.js';
@@ -52,9 +52,22 @@ export interface PipelineOutboxEntry {
   payload: { text: string; blocks?: unknown[] };
   attempts: number;
   nextAttemptAt: string;
+  /** Where the thread goes, as `heads` reads it (the run's channel, else its Slack runner). */
+  channel?: string;
 }
 
 type Row = Record<string, unknown>;
+
+function outboxEntryFrom(r: Row): PipelineOutboxEntry {
+  return {
+    id: Number(r.id),
+    runId: Number(r.run_id),
+    kind: r.kind as PipelineOutboxKind,
+    payload: JSON.parse(String(r.payload)) as PipelineOutboxEntry['payload'],
+    attempts: Number(r.attempts),
+    nextAttemptAt: String(r.next_attempt_at),
+  };
+}
 
 function pipelineFrom(r: Row): PipelineRecord {
   return {
@@ -214,27 +227,42 @@ export class PipelineRepository {
     ).map((r) => ({ dispatchNumber: Number(r.dispatch_number), stage: Number(r.stage), job: Number(r.job) }));
   }
 
+  /**
+   * As the dispatch outbox does (see OutboxRepository.enqueue): an update takes the place of the
+   * status message's latest pending version (post or update) when nothing was queued after it, and
+   * supersedes earlier pending updates, so a backlog sends each run's status once.
+   */
   enqueue(runId: number, kind: PipelineOutboxKind, payload: object, at: string): void {
     this.db.transaction(() => {
+      const json = JSON.stringify(payload);
+      let id: number | undefined;
       if (kind === 'update') {
-        const pending = this.db
-          .prepare(
-            `select id from pipeline_outbox where run_id = ? and kind = 'update' and delivered_at is null
-             and id > coalesce((select max(id) from pipeline_outbox where run_id = ? and kind != 'update'), 0)`,
-          )
-          .get(runId, runId) as { id: number } | undefined;
-        if (pending) {
+        id = (
           this.db
-            .prepare('update pipeline_outbox set payload = ? where id = ?')
-            .run(JSON.stringify(payload), pending.id);
-          return;
-        }
+            .prepare(
+              `select id from pipeline_outbox where run_id = ? and kind in ('post', 'update') and delivered_at is null
+               and in_doubt = 0 and id > coalesce((select max(id) from pipeline_outbox where run_id = ? and kind = 'reply'), 0)
+               order by id desc limit 1`,
+            )
+            .get(runId, runId) as { id: number } | undefined
+        )?.id;
+        if (id !== undefined)
+          this.db.prepare('update pipeline_outbox set payload = ? where id = ?').run(json, id);
       }
+      id ??= Number(
+        this.db
+          .prepare(
+            'insert into pipeline_outbox (run_id, kind, payload, created_at, next_attempt_at) values (?, ?, ?, ?, ?)',
+          )
+          .run(runId, kind, json, at, at).lastInsertRowid,
+      );
+      if (kind !== 'update') return;
       this.db
         .prepare(
-          'insert into pipeline_outbox (run_id, kind, payload, created_at, next_attempt_at) values (?, ?, ?, ?, ?)',
+          `update pipeline_outbox set delivered_at = ?, last_error = 'superseded by a later update'
+           where run_id = ? and kind = 'update' and delivered_at is null and in_doubt = 0 and id < ?`,
         )
-        .run(runId, kind, JSON.stringify(payload), at, at);
+        .run(at, runId, id);
     })();
   }
 
@@ -242,32 +270,55 @@ export class PipelineRepository {
   heads(limit: number): PipelineOutboxEntry[] {
     const rows = this.db
       .prepare(
-        `select o.* from pipeline_outbox o
+        `select o.*, coalesce(r.channel, iif(r.actor ->> '$.kind' = 'slack', r.actor ->> '$.id')) as channel
+         from pipeline_outbox o
          join (select run_id, min(id) as id from pipeline_outbox where delivered_at is null group by run_id) h
            on h.id = o.id
+         join pipeline_runs r on r.id = o.run_id
          order by o.id limit ?`,
       )
       .all(limit) as Row[];
-    return rows.map((r) => ({
-      id: Number(r.id),
-      runId: Number(r.run_id),
-      kind: r.kind as PipelineOutboxKind,
-      payload: JSON.parse(String(r.payload)) as PipelineOutboxEntry['payload'],
-      attempts: Number(r.attempts),
-      nextAttemptAt: String(r.next_attempt_at),
-    }));
+    return rows.map((r) => ({ ...outboxEntryFrom(r), ...(r.channel ? { channel: String(r.channel) } : {}) }));
+  }
+
+  /**
+   * Written before the entry's call: returns it as stored now (its content may have been replaced,
+   * or the entry superseded, since `heads` read it) and marks it in doubt, so that nothing is merged
+   * into content already being sent until the call's outcome is recorded. Unlike the dispatch
+   * outbox, nothing is looked up in Slack before a retry (README, "Not all Slack traffic …").
+   */
+  started(id: number): PipelineOutboxEntry | undefined {
+    return this.db.transaction(() => {
+      const row = this.db
+        .prepare('select * from pipeline_outbox where id = ? and delivered_at is null')
+        .get(id) as Row | undefined;
+      if (!row) return undefined;
+      this.db.prepare('update pipeline_outbox set in_doubt = 1 where id = ?').run(id);
+      return outboxEntryFrom(row);
+    })();
+  }
+
+  /** As OutboxRepository.pruneDelivered: delivered rows before `before`, never the newest. */
+  pruneDelivered(before: string, limit: number): number {
+    return this.db
+      .prepare(
+        `delete from pipeline_outbox where id in (
+           select id from pipeline_outbox where delivered_at is not null and delivered_at < ? and in_doubt = 0
+           and id < (select max(id) from pipeline_outbox) limit ?)`,
+      )
+      .run(before, limit).changes;
   }
 
   delivered(id: number, at: string, note: string | null = null): void {
     this.db
-      .prepare('update pipeline_outbox set delivered_at = ?, last_error = ? where id = ?')
+      .prepare('update pipeline_outbox set delivered_at = ?, last_error = ?, in_doubt = 0 where id = ?')
       .run(at, note, id);
   }
 
   retryLater(id: number, nextAttemptAt: string, error: string): void {
     this.db
       .prepare(
-        'update pipeline_outbox set attempts = attempts + 1, next_attempt_at = ?, last_error = ? where id = ?',
+        'update pipeline_outbox set attempts = attempts + 1, next_attempt_at = ?, last_error = ?, in_doubt = 0 where id = ?',
       )
       .run(nextAttemptAt, error, id);
   }

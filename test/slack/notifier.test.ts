@@ -93,13 +93,37 @@ describe('SlackNotifier', () => {
     expect(slack.thread(channel, ts).map((m) => m.text)).toEqual(['#1 running', 'running', 'succeeded']);
   });
 
-  it('coalesces pending updates of the status message', async () => {
+  it('sends only the latest content of the status message, keeping the thread in order', async () => {
+    // Updates queued before anything else become the content of the post still waiting.
     outbox.enqueue(number, 'post', msg('#1 pending'), now());
-    for (let i = 0; i < 5; i++) outbox.enqueue(number, 'update', msg(`#1 running ${i}`), now());
+    for (let i = 0; i < 3; i++) outbox.enqueue(number, 'update', msg(`#1 starting ${i}`), now());
+    // Behind replies, an update supersedes the pending updates before it.
+    outbox.enqueue(number, 'reply', msg('pods created'), now());
+    outbox.enqueue(number, 'update', msg('#1 running'), now());
+    outbox.enqueue(number, 'reply', msg('running'), now());
+    outbox.enqueue(number, 'update', msg('#1 succeeded'), now());
     notifier.wake();
     await until(() => outbox.pendingCount() === 0);
-    expect(slack.callsTo('chat.update')).toHaveLength(1);
-    expect(slack.callsTo('chat.update')[0]!.args.text).toBe('#1 running 4');
+    const posted = slack.callsTo('chat.postMessage').map((c) => c.args.text);
+    expect(posted).toEqual(['#1 starting 2', 'pods created', 'running']);
+    expect(slack.callsTo('chat.update').map((c) => c.args.text)).toEqual(['#1 succeeded']);
+    const d = dispatches.get(number)!;
+    expect(slack.thread(d.channel!, d.messageTs!).map((m) => m.text)).toEqual([
+      '#1 succeeded',
+      'pods created',
+      'running',
+    ]);
+  });
+
+  it('does not merge into an update being sent (in doubt): the newer content follows it', async () => {
+    outbox.enqueue(number, 'post', msg('#1 pending'), now());
+    outbox.enqueue(number, 'reply', msg('running'), now());
+    const sending = outbox.enqueue(number, 'update', msg('#1 running'), now());
+    outbox.started(sending);
+    expect(outbox.enqueue(number, 'update', msg('#1 succeeded'), now())).not.toBe(sending);
+    notifier.wake();
+    await until(() => outbox.pendingCount() === 0);
+    expect(slack.callsTo('chat.update').map((c) => c.args.text)).toEqual(['#1 running', '#1 succeeded']);
   });
 
   it('rides out a Slack outage and delivers everything once, in order', async () => {

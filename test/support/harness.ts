@@ -58,6 +58,9 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     KUBECONFIG: kubeconfig,
     JOBBOT_DB: path.join(dir, 'jobbot.db'),
     LOG_LEVEL: process.env.JOBBOT_TEST_LOG_LEVEL ?? 'silent',
+    // The emulator enforces no rate limits unless a test asks (enforceRateLimits), so Jobbot need not
+    // pace its Slack calls to them either; test/slack/notifier-pacing.test.ts covers the pacing.
+    JOBBOT_SLACK_PACING: 'false',
     ...opts.env,
   };
   const config = loadConfig({ env, cwd: dir, home: dir, inCluster: false });

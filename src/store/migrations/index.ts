@@ -3,6 +3,7 @@
  */
 import type { Migration } from '../migrate.js';
 import { approvalsMigration } from './approvals.js';
+import { outboxIndexesMigration } from './outbox-indexes.js';
 
 export const migrations: readonly Migration[] = [
   {
@@ -282,4 +283,5 @@ export const migrations: readonly Migration[] = [
     create index slack_requests_age on slack_requests (received_at);`,
   },
   approvalsMigration,
+  outboxIndexesMigration,
 ];

@@ -52,6 +52,8 @@ export async function startChildWorld(opts: { speed: number }): Promise<ChildWor
     KUBECONFIG: kubeconfig,
     JOBBOT_DB: db,
     LOG_LEVEL: 'info',
+    // As in the harness: the emulator enforces no Slack rate limits here, so Jobbot does not pace.
+    JOBBOT_SLACK_PACING: 'false',
   };
   const processes: JobbotProcess[] = [];
   const world: ChildWorld = {
