@@ -3,10 +3,12 @@
  * definitions saved in a fresh database, and Jobbot started on that database as a child process.
  * Every section builds its own world, so no backlog or cache of one measurement leaks into the next.
  */
+
 import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { shellJobYaml } from '../../test/support/fixtures.js';
 import {
   type KubeEmulator,
   type KubeEmulatorOptions,
@@ -166,20 +168,7 @@ export async function startWorld(opts: WorldOptions): Promise<World> {
 
 /** A Job that prints one line and exits: its run costs nearly nothing, so a cycle measures the tools. */
 export function echoJob(name: string, command = 'echo hello'): string {
-  return `apiVersion: batch/v1
-kind: Job
-metadata:
-  name: ${name}
-spec:
-  backoffLimit: 0
-  template:
-    spec:
-      restartPolicy: Never
-      containers:
-      - name: main
-        image: busybox:1.36
-        command: ["sh", "-c", "${command}"]
-`;
+  return shellJobYaml(name, command);
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
