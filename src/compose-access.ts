@@ -7,7 +7,7 @@
 import type { App, webApi } from '@slack/bolt';
 import { readPolicy } from './config.js';
 import type { AuditTrail } from './domain/actor.js';
-import { SYSTEM } from './domain/actor.js';
+import { personOf, SYSTEM } from './domain/actor.js';
 import { type Policy, policyWarnings } from './domain/policy/index.js';
 import type { Logger } from './logger.js';
 import { AccessService } from './services/access.js';
@@ -53,7 +53,7 @@ export function composeApprovals(deps: {
     deps.dispatches,
     {
       requireApprover: (actor, rule) => deps.access.require(actor, { kind: 'approve', approval: rule }),
-      personOf: (actor) => deps.access.personOf(actor),
+      personOf,
       prepare: (user) => deps.access.prepare(user),
     },
     new SlackApprovalNotifications(deps.web, store, () => deps.access.mask, log),

@@ -17,7 +17,6 @@ import {
   createMasker,
   type Decision,
   decide,
-  isAdmin,
   type Masker,
   mayDispatchJob,
   mayDispatchSomething,
@@ -89,10 +88,6 @@ export class AccessService implements AccessGate {
     return this.directory.prepare(userId, this.#policy);
   }
 
-  personOf(actor: Actor): string | undefined {
-    return personOf(actor);
-  }
-
   subject(userId: string | undefined, channel?: string | null): Subject {
     const email = userId ? this.directory.emailOf(userId) : undefined;
     return {
@@ -106,7 +101,7 @@ export class AccessService implements AccessGate {
   decide(actor: Actor, action: Action, channel?: string | null): Decision {
     // Jobbot's own work (finishing, resuming, the CLI run by an operator on the host) is not a person.
     if (actor.kind === 'system' || !this.#policy.configured) return { allowed: true };
-    return decide(this.#policy, this.subject(this.personOf(actor), channel), action);
+    return decide(this.#policy, this.subject(personOf(actor), channel), action);
   }
 
   require(actor: Actor, action: Action, channel?: string | null): ApprovalNeeded | undefined {
@@ -116,11 +111,6 @@ export class AccessService implements AccessGate {
       throw new JobbotError('forbidden', d.message, { rule: d.rule });
     }
     return d.approval;
-  }
-
-  isAdmin(userId: string): boolean {
-    if (!this.#policy.configured) return true;
-    return isAdmin(this.#policy, this.subject(userId));
   }
 
   /** Whether `userId` may run this job from some channel: what lists and App Home offer. */

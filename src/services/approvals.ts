@@ -11,6 +11,7 @@
  */
 import { type Actor, type AuditTrail, NO_AUDIT, SYSTEM } from '../domain/actor.js';
 import { isJobbotError, JobbotError } from '../domain/errors.js';
+import { mention, principalNames } from '../domain/policy/index.js';
 import type { Logger } from '../logger.js';
 import type {
   ApprovalRecord,
@@ -42,8 +43,6 @@ export type Submitted =
   | { kind: 'requested'; approval: ApprovalRecord };
 
 type Dispatches = Pick<DispatchService, 'dispatch' | 'plan'>;
-
-const mention = (id: string) => `<@${id}>`;
 
 export class ApprovalService {
   constructor(
@@ -263,10 +262,6 @@ export class ApprovalService {
   }
 }
 
-export function approversText(rule: ApprovalRule): string {
-  const people = [
-    ...rule.approvers.users.map((u) => (u.includes('@') ? u : mention(u))),
-    ...rule.approvers.groups,
-  ];
-  return people.length > 0 ? people.join(', ') : 'the approvers the policy names';
+function approversText(rule: ApprovalRule): string {
+  return principalNames(rule.approvers) || 'the approvers the policy names';
 }

@@ -11,7 +11,7 @@ export { checkGuardrails } from './guardrails.js';
 export { imageAllowed } from './images.js';
 export { createMasker, MASK, type Masker } from './mask.js';
 export { MAX_POLICY_BYTES, type PolicyParseResult, parsePolicy } from './parse.js';
-export { matchesPrincipals, mention } from './principals.js';
+export { matchesPrincipals, mention, principalNames } from './principals.js';
 export { compareQuantities, parseQuantity, type Quantity } from './quantity.js';
 export { isSecretName } from './secret-names.js';
 export { secretRefText } from './secret-ref.js';

@@ -10,7 +10,13 @@ import type { ApprovalService } from '../../services/approvals.js';
 import type { Subcommand } from '../commands.js';
 import { replyFailure } from '../interaction.js';
 import type { UserDirectory } from '../users.js';
-import { ACTION_APPROVE, ACTION_REJECT, decisionNotice } from '../views/approvals.js';
+import {
+  ACTION_APPROVE,
+  ACTION_REJECT,
+  approvedText,
+  decisionNotice,
+  rejectedText,
+} from '../views/approvals.js';
 
 type Deps = { approvals: ApprovalService; users: UserDirectory; log: Logger };
 
@@ -28,16 +34,9 @@ async function decide(
   user: { id: string; name?: string },
 ) {
   const actor = await deps.users.actor(user.id, user.name);
-  if (verb === 'reject') {
-    const a = deps.approvals.reject(id, actor);
-    return `You ${a.reason?.startsWith('Withdrawn') ? 'withdrew' : 'rejected'} request #${id} (${a.definitionName}).`;
-  }
-  const a = await deps.approvals.approve(id, actor);
-  if (a.state === 'open')
-    return `You approved request #${id} (${a.definitionName}): ${a.votes.length} of ${a.rule.approvals}.`;
-  if (a.dispatchNumber)
-    return `You approved request #${id}: ${a.definitionName} runs as #${a.dispatchNumber}.`;
-  return `You approved request #${id}, but ${a.definitionName} could not start: ${a.reason ?? 'see its message'}`;
+  return verb === 'reject'
+    ? rejectedText(deps.approvals.reject(id, actor))
+    : approvedText(await deps.approvals.approve(id, actor));
 }
 
 export function approvalSubcommands(deps: Deps): Subcommand[] {

@@ -11,6 +11,7 @@ import type { DefinitionDraft, DefinitionService } from '../../services/definiti
 import { buildModal, definitionYaml, switchMode, valuesOf } from '../definition-flow.js';
 import { errorsByBlock, parseMeta, readValues } from '../definition-state.js';
 import { type Respond, replyFailure } from '../interaction.js';
+import { modalRedraw } from '../modal-redraw.js';
 import type { UserDirectory } from '../users.js';
 import {
   ACTION_ADD_CONTAINER,
@@ -50,33 +51,14 @@ type ViewState = Parameters<typeof readValues>[0];
 export function registerDefinitionListeners(app: App, deps: DefinitionListenerDeps): void {
   const { service, log } = deps;
 
-  type Values = ReturnType<typeof readValues>;
   // Redraws the modal after a change of mode, cluster or number of containers, keeping what was typed.
-  const redraw =
-    (
-      change: (meta: DefinitionModalMeta, values: Values, body: BlockAction) => [DefinitionModalMeta, Values],
-    ) =>
-    async ({
-      ack,
-      body,
-      client,
-    }: {
-      ack: () => Promise<void>;
-      body: BlockAction;
-      client: webApi.WebClient;
-    }) => {
-      await ack();
-      const view = body.view;
-      if (!view) return;
+  const redraw = modalRedraw({
+    read: (view) => {
       const meta = parseMeta(view.private_metadata);
-      const values = readValues(view.state?.values as ViewState, meta.containers);
-      const [nextMeta, nextValues] = change(meta, values, body);
-      await client.views.update({
-        view_id: view.id,
-        hash: view.hash,
-        view: await buildModal(service, nextMeta, nextValues, body.user.id),
-      });
-    };
+      return [meta, readValues(view.state?.values as ViewState, meta.containers)];
+    },
+    build: (meta, values, userId) => buildModal(service, meta, values, userId),
+  });
 
   app.action<BlockAction>(
     ACTION_MODE,
@@ -164,15 +146,11 @@ export function registerDefinitionListeners(app: App, deps: DefinitionListenerDe
     await ack();
     await answer(respond, log, () => {
       const def = service.get(action.value ?? '');
+      const offers = deps.offersFor?.(body.user.id);
       return {
         response_type: 'ephemeral',
         replace_original: false,
-        ...definitionShowMessage(
-          def,
-          definitionYaml(def, deps.offersFor?.(body.user.id).mask),
-          deps.command,
-          deps.offersFor?.(body.user.id),
-        ),
+        ...definitionShowMessage(def, definitionYaml(def, offers?.mask), deps.command, offers),
       };
     });
   });

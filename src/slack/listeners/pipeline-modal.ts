@@ -3,11 +3,12 @@
  * between YAML and Form or adds/removes a stage, and submitted. Switching mode carries the stages
  * over; YAML that cannot be read stays in YAML mode with a notice rather than being thrown away.
  */
-import type { App, BlockAction, webApi } from '@slack/bolt';
+import type { App, BlockAction } from '@slack/bolt';
 import { z } from 'zod';
 import { formYaml, parseStages, type StageForm, stagesForm, stagesYaml } from '../../domain/pipeline.js';
 import type { Logger } from '../../logger.js';
 import type { PipelineService, SaveError } from '../../services/pipelines.js';
+import { modalRedraw } from '../modal-redraw.js';
 import type { UserDirectory } from '../users.js';
 import { pipelineSavedMessage } from '../views/pipeline.js';
 import {
@@ -133,37 +134,14 @@ function errorsByBlock(meta: PipelineModalMeta, errors: readonly SaveError[]): R
 }
 
 export function registerPipelineModal(app: App, deps: PipelineModalDeps): void {
-  const redraw =
-    (
-      change: (
-        meta: PipelineModalMeta,
-        values: PipelineModalValues,
-        body: BlockAction,
-      ) => [PipelineModalMeta, PipelineModalValues],
-    ) =>
-    async ({
-      ack,
-      body,
-      client,
-    }: {
-      ack: () => Promise<void>;
-      body: BlockAction;
-      client: webApi.WebClient;
-    }) => {
-      await ack();
-      const view = body.view;
-      if (!view) return;
+  const redraw = modalRedraw<PipelineModalMeta, PipelineModalValues>({
+    read: (view) => {
       const meta = metaSchema.parse(JSON.parse(view.private_metadata || '{}')) as PipelineModalMeta;
-      const values = readValues(view.state.values as ViewState, meta);
-      const [nextMeta, nextValues] = change(meta, values, body);
-      await client.views
-        .update({
-          view_id: view.id,
-          hash: view.hash,
-          view: pipelineModal(nextMeta, nextValues, deps.jobNames()),
-        })
-        .catch((err: unknown) => deps.log.warn({ err }, 'could not redraw the pipeline modal'));
-    };
+      return [meta, readValues(view.state.values as ViewState, meta)];
+    },
+    build: (meta, values) => pipelineModal(meta, values, deps.jobNames()),
+    log: deps.log,
+  });
 
   app.action<BlockAction>(
     ACTION_PIPELINE_MODE,

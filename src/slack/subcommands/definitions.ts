@@ -88,14 +88,8 @@ export function definitionSubcommands(
           return;
         }
         const def = service.get(name);
-        await ctx.ack(
-          definitionShowMessage(
-            def,
-            definitionYaml(def, offersFor(ctx.body.user_id).mask),
-            ctx.command,
-            offersFor(ctx.body.user_id),
-          ),
-        );
+        const offers = offersFor(ctx.body.user_id);
+        await ctx.ack(definitionShowMessage(def, definitionYaml(def, offers.mask), ctx.command, offers));
       },
     },
     {

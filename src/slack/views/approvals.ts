@@ -4,6 +4,7 @@
  * Job names and values are typed by people, so they are escaped; mentions are built from ids here.
  */
 import type { types } from '@slack/bolt';
+import { principalNames } from '../../domain/policy/index.js';
 import type { Submitted } from '../../services/approvals.js';
 import type { ApprovalRecord } from '../../store/approvals.js';
 import { type Block, clip, context, escapeMrkdwn, type MessageBody, section } from './blocks.js';
@@ -14,13 +15,6 @@ export const ACTION_APPROVE = 'approval_approve';
 export const ACTION_REJECT = 'approval_reject';
 
 const USER_ID = /^[UW][A-Z0-9]{2,}$/;
-const GROUP_ID = /^S[A-Z0-9]{2,}$/;
-
-function who(ref: string): string {
-  if (USER_ID.test(ref)) return `<@${ref}>`;
-  if (GROUP_ID.test(ref)) return `<!subteam^${ref}>`;
-  return escapeMrkdwn(ref);
-}
 
 function requesterText(a: ApprovalRecord): string {
   const r = a.requester;
@@ -56,7 +50,8 @@ function outcome(a: ApprovalRecord): string {
 
 /** The request as approvers see it; `changes` are the values for this dispatch, already masked. */
 export function approvalRequestMessage(a: ApprovalRecord, changes: readonly string[]): MessageBody {
-  const approvers = [...a.rule.approvers.users, ...a.rule.approvers.groups].map(who).join(', ');
+  // The policy checked these refs (ids, e-mail addresses, @handles), so they are safe as they are.
+  const approvers = principalNames(a.rule.approvers);
   const values =
     changes.length > 0
       ? changes.map((c) => `• ${escapeMrkdwn(c)}`).join('\n')
@@ -118,4 +113,19 @@ export function submittedMessage(s: Submitted): MessageBody {
 
 export function decisionNotice(text: string): MessageBody {
   return { text, blocks: [section(text)] };
+}
+
+/** What the person who pressed Reject (or ran `/job reject`) is told. */
+export function rejectedText(a: ApprovalRecord): string {
+  const how = a.reason?.startsWith('Withdrawn') ? 'withdrew' : 'rejected';
+  return `You ${how} request #${a.id} (${a.definitionName}).`;
+}
+
+/** What the person who pressed Approve (or ran `/job approve`) is told. */
+export function approvedText(a: ApprovalRecord): string {
+  if (a.state === 'open')
+    return `You approved request #${a.id} (${a.definitionName}): ${a.votes.length} of ${a.rule.approvals}.`;
+  if (a.dispatchNumber)
+    return `You approved request #${a.id}: ${a.definitionName} runs as #${a.dispatchNumber}.`;
+  return `You approved request #${a.id}, but ${a.definitionName} could not start: ${a.reason ?? 'see its message'}`;
 }
