@@ -33,6 +33,11 @@ export interface Config {
      * stand-in without limits (tests, benchmarks); Retry-After is honoured either way.
      */
     pacing?: boolean;
+    /**
+     * Busy channels: once `after` dispatches reported in one channel within `windowSeconds`, the next
+     * ones are summed up in one batch message there instead of a thread each (0: never).
+     */
+    batch?: { after: number; windowSeconds: number };
   };
   port: number;
   kube: KubeSource;
@@ -109,6 +114,17 @@ const envSchema = z.object({
     .min(4096, 'must be at least 4096')
     .max(64 * 1024 * 1024, 'must be at most 67108864 (64 MiB)')
     .default(1024 * 1024),
+  JOBBOT_SLACK_BATCH_AFTER: z.coerce
+    .number({ error: 'must be a number of dispatches' })
+    .int('must be a whole number of dispatches')
+    .min(0, 'must be 0 (never batch) or more')
+    .default(3),
+  JOBBOT_SLACK_BATCH_WINDOW_SECONDS: z.coerce
+    .number({ error: 'must be a number of seconds' })
+    .int('must be a whole number of seconds')
+    .min(1, 'must be at least 1')
+    .max(3600, 'must be at most 3600 (an hour)')
+    .default(60),
   JOBBOT_API_RATE_PER_MINUTE: z.coerce
     .number({ error: 'must be a number of requests' })
     .int('must be a whole number of requests')
@@ -194,6 +210,7 @@ export function loadConfig(options: LoadOptions = {}): Config {
       appToken: e.SLACK_APP_TOKEN,
       apiUrl: e.SLACK_API_URL,
       pacing: e.JOBBOT_SLACK_PACING,
+      batch: { after: e.JOBBOT_SLACK_BATCH_AFTER, windowSeconds: e.JOBBOT_SLACK_BATCH_WINDOW_SECONDS },
     },
     port: e.PORT,
     kube: kubeSource(

@@ -6,6 +6,7 @@
 import { pathToFileURL } from 'node:url';
 import type { webApi } from '@slack/bolt';
 import { composeAccess, composeApprovals, reloadPolicy } from './compose-access.js';
+import { composeBatches } from './compose-batches.js';
 import { composePipelines } from './compose-pipelines.js';
 import { type Config, ConfigError, loadConfig } from './config.js';
 import type { AuditTrail } from './domain/actor.js';
@@ -194,15 +195,22 @@ export async function start(config: Config, options: StartOptions = {}): Promise
       maxRetryMs: timing.slackMaxRetryMs,
       uploadTimeoutMs: timing.slackTimeoutMs,
       pacer: slackPacer,
+      divert: (d) => batches.divert(d),
     },
   );
-  // A pipeline's dispatches tell their story in the run's thread, not in threads of their own.
-  const dispatchNotifications = new PipelineAwareNotifications(
+  // A busy channel's dispatches are summed up in one batch message instead of a thread each.
+  const batches = composeBatches(
+    { db, config, log, timing, slackFetch, slackPacer },
     new SlackDispatchNotifications(
       outbox,
       () => notifier.wake(),
       () => home.dispatchChanged(),
     ),
+    () => home.dispatchChanged(),
+  );
+  // A pipeline's dispatches tell their story in the run's thread, not in threads of their own.
+  const dispatchNotifications = new PipelineAwareNotifications(
+    batches.notifications,
     log.child({ component: 'pipelines' }),
     () => home.dispatchChanged(),
   );
@@ -362,6 +370,7 @@ export async function start(config: Config, options: StartOptions = {}): Promise
   pipelines.start();
   approvals.start();
   notifier.wake();
+  batches.start();
   retention.start();
   log.info({ port, mode: slack.mode, clusters: clusters.names(), command: config.command }, 'Jobbot started');
 
@@ -378,6 +387,7 @@ export async function start(config: Config, options: StartOptions = {}): Promise
       home.stop();
       await Promise.race([dispatches.idle(), new Promise((r) => setTimeout(r, 10_000).unref())]);
       await notifier.stop();
+      await batches.stop();
       await pipelines.stop();
       identity.stop();
       clusters.stop();

@@ -62,7 +62,7 @@ const HEADS = 200;
 const WAKE_GAP_MS = 25;
 const MAX_WAIT_MS = 60_000;
 
-type Failure =
+export type Failure =
   | { kind: 'rate_limited'; retryAfterMs: number }
   | { kind: 'transient'; reason: string; maybeSent: boolean }
   | { kind: 'permanent'; reason: string };
@@ -249,7 +249,7 @@ export function slackError(err: unknown): string | undefined {
   return (err as { data?: { error?: string } }).data?.error;
 }
 
-function classify(err: unknown): Failure {
+export function classify(err: unknown): Failure {
   const e = err as { code?: string; retryAfter?: number; statusCode?: number; message?: string };
   if (e.code === webApi.ErrorCode.RateLimitedError) {
     return { kind: 'rate_limited', retryAfterMs: Math.max(1, e.retryAfter ?? 1) * 1000 };

@@ -10,7 +10,7 @@
  */
 import type { webApi } from '@slack/bolt';
 import type { Logger } from '../logger.js';
-import type { DispatchRepository } from '../store/dispatches.js';
+import type { DispatchRecord, DispatchRepository } from '../store/dispatches.js';
 import type { OutboxEntry, OutboxRepository } from '../store/outbox.js';
 import { DeliveryLoop, type DeliveryOptions, slackError } from './delivery-loop.js';
 import type { SlackPacer } from './pacing.js';
@@ -23,6 +23,11 @@ export interface NotifierOptions extends DeliveryOptions {
   uploadTimeoutMs?: number;
   /** The client's pacer: an entry is started only when its first call has an allowance. */
   pacer?: SlackPacer;
+  /**
+   * Asked before a dispatch's post, reply or upload: true when its channel's batch reports it now
+   * (see batch-notifications.ts), so its thread's messages are no longer sent.
+   */
+  divert?: (dispatch: DispatchRecord) => boolean;
 }
 
 interface Content {
@@ -35,6 +40,7 @@ export class SlackNotifier {
   readonly #now: () => Date;
   readonly #check: SentCheck;
   readonly #uploadTimeoutMs: number;
+  readonly #divert: ((dispatch: DispatchRecord) => boolean) | undefined;
 
   constructor(
     private readonly outbox: OutboxRepository,
@@ -46,6 +52,7 @@ export class SlackNotifier {
     this.#now = options.now ?? (() => new Date());
     this.#uploadTimeoutMs = options.uploadTimeoutMs ?? 30_000;
     this.#check = new SentCheck(client, log);
+    this.#divert = options.divert;
     this.#loop = new DeliveryLoop(
       outbox,
       (entry) => this.send(entry),
@@ -75,6 +82,11 @@ export class SlackNotifier {
     const p = entry.payload as { text: string; blocks?: unknown[] };
     const content: Content = { text: p.text, ...(p.blocks ? { blocks: p.blocks as never } : {}) };
     const at = () => this.#now().toISOString();
+    // An entry in doubt may be in Slack already: it goes its way, and the next one is diverted.
+    if (entry.kind !== 'update' && !entry.inDoubt && this.#divert?.(dispatch)) {
+      this.outbox.divertThread(dispatch.number, at());
+      return "reported in the channel's batch";
+    }
     switch (entry.kind) {
       case 'post': {
         const channel = dispatch.channel ?? dispatch.actor.id;

@@ -173,6 +173,19 @@ export class OutboxRepository {
       .run(before, limit).changes;
   }
 
+  /**
+   * The dispatch is reported by its channel's batch from now on: its pending posts, replies and
+   * uploads are marked delivered unsent. Status updates stay (they only edit a message that exists).
+   */
+  divertThread(dispatchNumber: number, at: string): void {
+    this.db
+      .prepare(
+        `update outbox set delivered_at = ?, last_error = 'reported in the channel''s batch'
+         where dispatch_number = ? and kind != 'update' and delivered_at is null and in_doubt = 0`,
+      )
+      .run(at, dispatchNumber);
+  }
+
   pendingCount(): number {
     return (
       this.db.prepare('select count(*) as n from outbox where delivered_at is null').get() as { n: number }

@@ -3,6 +3,7 @@
  */
 import type { Migration } from '../migrate.js';
 import { approvalsMigration } from './approvals.js';
+import { batchesMigration } from './batches.js';
 import { outboxIndexesMigration } from './outbox-indexes.js';
 
 export const migrations: readonly Migration[] = [
@@ -284,4 +285,5 @@ export const migrations: readonly Migration[] = [
   },
   approvalsMigration,
   outboxIndexesMigration,
+  batchesMigration,
 ];
