@@ -153,7 +153,7 @@ describe('a channel batch in Slack', () => {
     expect(JSON.stringify(last?.args.blocks)).toContain('BackoffLimitExceeded');
     // Every reply is in the summary's thread; the summary ends with all six finished, the failure named.
     expect(new Set(replies().map((c) => c.args.thread_ts))).toEqual(
-      new Set([(summary?.response as { ts: string }).ts]),
+      new Set([(summary!.response as { ts: string }).ts]),
     );
     const final = updates().at(-1);
     expect(String(final?.args.text)).toBe(
