@@ -19,6 +19,8 @@ export interface DispatchMessages {
   updates: Delivery[];
   replies: Delivery[];
   files: Delivery[];
+  /** What the channel's batch (one summary, changes in its thread) told about it: its state. */
+  batch: (Delivery & { state: string })[];
 }
 
 const ok = (c: RecordedCall) => c.status === 200 && (c.response as { ok?: boolean }).ok === true;
@@ -26,25 +28,50 @@ const ok = (c: RecordedCall) => c.status === 200 && (c.response as { ok?: boolea
 export function indexDeliveries(slack: SlackEmulator): Map<number, DispatchMessages> {
   const byTs = new Map<string, DispatchMessages>();
   const byNumber = new Map<number, DispatchMessages>();
+  const batches = new Set<string>();
+  const entry = (n: number, channel: string): DispatchMessages => {
+    let d = byNumber.get(n);
+    if (!d) {
+      d = {
+        number: n,
+        definition: '',
+        channel,
+        ts: '',
+        postedAt: Number.NaN,
+        updates: [],
+        replies: [],
+        files: [],
+        batch: [],
+      };
+      byNumber.set(n, d);
+    }
+    return d;
+  };
   for (const c of slack.calls) {
     if (!ok(c)) continue;
     const text = String(c.args.text ?? '');
+    if (c.method === 'chat.postMessage' && !c.args.thread_ts && text.startsWith('Batch: ')) {
+      batches.add(String((c.response as { ts?: string }).ts));
+      continue;
+    }
+    if (c.method === 'chat.postMessage' && batches.has(String(c.args.thread_ts))) {
+      // "Succeeded (12): #3–#9, #14 and 2 more": each number listed was told its new state.
+      for (const line of text.split('\n')) {
+        const state = /^(Running|Succeeded|Failed to start|Failed|Cancelled) \(/.exec(line)?.[1];
+        if (!state) continue;
+        for (const m of line.matchAll(/#(\d+)(?:–#(\d+))?/g))
+          for (let n = Number(m[1]); n <= Number(m[2] ?? m[1]); n++)
+            entry(n, String(c.args.channel)).batch.push({ at: c.time, text: line, state });
+      }
+      continue;
+    }
     if (c.method === 'chat.postMessage' && !c.args.thread_ts) {
       const m = /^(\S+) #(\d+): /.exec(text);
       const ts = (c.response as { ts?: string }).ts;
       if (!m || !ts) continue;
-      const d: DispatchMessages = {
-        number: Number(m[2]),
-        definition: m[1]!,
-        channel: String((c.response as { channel?: string }).channel ?? c.args.channel),
-        ts,
-        postedAt: c.time,
-        updates: [],
-        replies: [],
-        files: [],
-      };
+      const d = entry(Number(m[2]), String((c.response as { channel?: string }).channel ?? c.args.channel));
+      Object.assign(d, { definition: m[1]!, ts, postedAt: c.time });
       byTs.set(ts, d);
-      byNumber.set(d.number, d);
     } else if (c.method === 'chat.update') {
       byTs.get(String(c.args.ts))?.updates.push({ at: c.time, text });
     } else if (c.method === 'chat.postMessage') {
@@ -65,4 +92,19 @@ export function verdictReply(d: DispatchMessages): Delivery | undefined {
 /** The first update of the status message that shows the verdict. */
 export function finalUpdate(d: DispatchMessages): Delivery | undefined {
   return d.updates.find((u) => /: (Succeeded|Failed|Cancelled)/.test(u.text));
+}
+
+/** When the batch first told the dispatch's verdict. */
+export function batchVerdict(d: DispatchMessages): Delivery | undefined {
+  return d.batch.find((b) => b.state !== 'Running');
+}
+
+/** When the batch first told the dispatch ran (its verdict says so too). */
+export function batchRunning(d: DispatchMessages): Delivery | undefined {
+  return d.batch[0];
+}
+
+/** The earlier of two deliveries. */
+export function earliest(...ds: (Delivery | undefined)[]): Delivery | undefined {
+  return ds.filter((d): d is Delivery => d !== undefined).sort((a, b) => a.at - b.at)[0];
 }

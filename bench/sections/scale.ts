@@ -25,7 +25,14 @@ import { SLACK_RATE_LIMITS } from '../../test/support/slack/rate-limits.js';
 import { databaseSize } from '../lib/db-size.js';
 import { KubeTimeline } from '../lib/kube-events.js';
 import { mib, ms, type Row, type SectionResult } from '../lib/report.js';
-import { finalUpdate, indexDeliveries, verdictReply } from '../lib/slack-index.js';
+import {
+  batchRunning,
+  batchVerdict,
+  earliest,
+  finalUpdate,
+  indexDeliveries,
+  verdictReply,
+} from '../lib/slack-index.js';
 import { round, summarize } from '../lib/stats.js';
 import { echoJob, sleep, startWorld, until, type World } from '../lib/world.js';
 
@@ -119,7 +126,9 @@ async function scaleRun(limited: boolean): Promise<{ rows: Row[]; data: Record<s
     const window = limited ? DRAIN_WINDOW_MS.limited : DRAIN_WINDOW_MS.unlimited;
     while (
       Date.now() - drainStart < window &&
-      count(db, 'select count(*) as n from outbox where delivered_at is null') > 0
+      count(db, 'select count(*) as n from outbox where delivered_at is null') +
+        count(db, 'select count(*) as n from slack_batches where done_at is null') >
+        0
     )
       await sleep(250);
     const endMs = Date.now() - started;
@@ -128,6 +137,7 @@ async function scaleRun(limited: boolean): Promise<{ rows: Row[]; data: Record<s
     const jobbotLoopFinishing = await world.eventLoopLag();
     runnerLoop.disable();
     const outboxTotal = count(db, 'select count(*) as n from outbox');
+    const batched = count(db, 'select count(*) as n from batch_members');
     const states = db.prepare('select state, count(*) as n from dispatches group by state').all();
 
     // Event → Slack latencies.
@@ -152,11 +162,14 @@ async function scaleRun(limited: boolean): Promise<{ rows: Row[]; data: Record<s
       const podRunning = pod
         ? timeline.podRunning.get(KubeTimeline.key(row.cluster, row.namespace, pod))
         : [...timeline.podRunning].find(([k]) => k.startsWith(`${jobKey}-`))?.[1];
+      // A dispatch in its channel's batch is told there: running, or straight away its verdict.
+      const told = earliest(reply, d && batchRunning(d));
       if (podRunning !== undefined)
-        latency.running.push(reply ? reply.at - podRunning : Number.POSITIVE_INFINITY);
+        latency.running.push(told ? told.at - podRunning : Number.POSITIVE_INFINITY);
       if (done !== undefined) {
-        const v = d && verdictReply(d);
-        const u = d && finalUpdate(d);
+        const inBatch = d && batchVerdict(d);
+        const v = earliest(d && verdictReply(d), inBatch);
+        const u = earliest(d && finalUpdate(d), inBatch);
         latency.verdict.push(v ? v.at - done : Number.POSITIVE_INFINITY);
         latency.status.push(u ? u.at - done : Number.POSITIVE_INFINITY);
       }
@@ -218,6 +231,7 @@ async function scaleRun(limited: boolean): Promise<{ rows: Row[]; data: Record<s
         completeToStatusUpdate: summarize(latency.status),
       },
       outbox: { total: outboxTotal, pendingAtEnd: pending, drainWindowMs: window },
+      dispatchesInBatches: batched,
       dispatchStates: states,
       slackCalls,
       postsPerChannel,

@@ -9,7 +9,7 @@
  *   waits behind Slack's one-post-a-second while a batch could say it at once.
  */
 import type { DispatchObservation, TimelineEvent } from '../domain/dispatch/index.js';
-import { isTerminal } from '../domain/dispatch/index.js';
+import { isTerminal, observationVerdict } from '../domain/dispatch/index.js';
 import type { DispatchStateName } from '../domain/dispatch/state.js';
 import type { Logger } from '../logger.js';
 import type { DispatchNotifications } from '../services/dispatches.js';
@@ -84,9 +84,16 @@ export class BatchAwareNotifications implements DispatchNotifications {
     return joined;
   }
 
+  /**
+   * The verdict is told as soon as it is known: when Kubernetes has finished the Job (outcome set,
+   * logs still being gathered), not after the clean-up, which for a burst takes seconds.
+   */
   private recordState(d: DispatchRecord): void {
+    const o = (d.observation ?? undefined) as DispatchObservation | undefined;
     if (isTerminal(d.state as DispatchStateName))
       this.record(d, d.state, d.state === 'succeeded' ? null : (d.verdict ?? d.error));
+    else if (d.outcome === 'failed') this.record(d, 'failed', o ? observationVerdict(o) : null);
+    else if (d.outcome === 'succeeded') this.record(d, 'succeeded', null);
     else if (runningNow(d)) this.record(d, 'running', null);
   }
 

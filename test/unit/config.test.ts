@@ -63,6 +63,9 @@ describe('loadConfig', () => {
     [{ JOBBOT_KEEP_FAILED_JOBS: 'yes' }, /JOBBOT_KEEP_FAILED_JOBS must be true or false/],
     [{ JOBBOT_LOG_RETENTION_DAYS: '0' }, /JOBBOT_LOG_RETENTION_DAYS must be at least 1/],
     [{ JOBBOT_LOG_RETENTION_MB: 'lots' }, /JOBBOT_LOG_RETENTION_MB must be a number of megabytes/],
+    [{ JOBBOT_SLACK_BATCH_AFTER: '-1' }, /JOBBOT_SLACK_BATCH_AFTER must be 0 \(never batch\) or more/],
+    [{ JOBBOT_SLACK_BATCH_AFTER: 'many' }, /JOBBOT_SLACK_BATCH_AFTER must be a number of dispatches/],
+    [{ JOBBOT_SLACK_BATCH_WINDOW_SECONDS: '0' }, /JOBBOT_SLACK_BATCH_WINDOW_SECONDS must be at least 1/],
   ])('refuses %o with a clear message', (bad, message) => {
     const p = problems({ ...base, ...bad });
     expect(p).toHaveLength(1);
