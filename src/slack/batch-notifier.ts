@@ -21,7 +21,7 @@ import type { Logger } from '../logger.js';
 import type { BatchRecord, BatchRepository } from '../store/batches.js';
 import { classify } from './delivery-loop.js';
 import type { SlackPacer } from './pacing.js';
-import { markerFor, SentCheck } from './sent-check.js';
+import { postMarked, SentCheck } from './sent-check.js';
 import { batchChangesReply, batchSummaryMessage } from './views/batch.js';
 import type { MessageBody } from './views/blocks.js';
 
@@ -212,15 +212,9 @@ export class BatchNotifier {
     content: MessageBody,
     key: string,
   ): Promise<{ channel: string; ts: string }> {
-    const res = await this.client.chat.postMessage({
-      channel,
-      ...(threadTs ? { thread_ts: threadTs } : {}),
-      ...content,
-      metadata: markerFor(key),
-      unfurl_links: false,
-    } as never);
-    if (!res.ts) throw new Error('chat.postMessage answered without a ts');
-    return { channel: res.channel ?? channel, ts: res.ts };
+    const where = await postMarked(this.client, channel, threadTs, content, key);
+    if (!where.ts) throw new Error('chat.postMessage answered without a ts');
+    return { channel: where.channel, ts: where.ts };
   }
 
   /** Runs a post; when Slack's answer says nothing was posted, `refused` clears the doubt. */

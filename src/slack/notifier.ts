@@ -14,7 +14,7 @@ import type { DispatchRecord, DispatchRepository } from '../store/dispatches.js'
 import type { OutboxEntry, OutboxRepository } from '../store/outbox.js';
 import { DeliveryLoop, type DeliveryOptions, slackError } from './delivery-loop.js';
 import type { SlackPacer } from './pacing.js';
-import { markerFor, SentCheck } from './sent-check.js';
+import { postMarked, SentCheck } from './sent-check.js';
 
 const CHANNEL_ERRORS = new Set(['channel_not_found', 'not_in_channel', 'is_archived', 'restricted_action']);
 
@@ -143,14 +143,7 @@ export class SlackNotifier {
       const found = await this.#check.findMessage(channel, threadTs, key, entry.createdAt);
       if (found) return found;
     }
-    const res = await this.client.chat.postMessage({
-      channel,
-      ...(threadTs ? { thread_ts: threadTs } : {}),
-      ...content,
-      metadata: markerFor(key),
-      unfurl_links: false,
-    } as never);
-    return { channel: res.channel ?? channel, ts: res.ts ?? null };
+    return postMarked(this.client, channel, threadTs, content, key);
   }
 
   private async upload(

@@ -23,6 +23,27 @@ export function markerFor(key: string): MessageMarker {
   return { event_type: MARKER_EVENT, event_payload: { key } };
 }
 
+/**
+ * chat.postMessage carrying the marker `key`, so that SentCheck can find it if its outcome is lost.
+ * Returns where Slack put it (a user id as `channel` posts into a DM, whose id differs).
+ */
+export async function postMarked(
+  client: webApi.WebClient,
+  channel: string,
+  threadTs: string | undefined,
+  content: { text: string; blocks?: unknown },
+  key: string,
+): Promise<{ channel: string; ts: string | null }> {
+  const res = await client.chat.postMessage({
+    channel,
+    ...(threadTs ? { thread_ts: threadTs } : {}),
+    ...content,
+    metadata: markerFor(key),
+    unfurl_links: false,
+  } as never);
+  return { channel: res.channel ?? channel, ts: res.ts ?? null };
+}
+
 /** Errors that retrying the lookup cannot fix; anything else is thrown so the delivery retries. */
 const CANNOT_LOOK = new Set([
   'missing_scope',

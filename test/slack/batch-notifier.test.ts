@@ -12,14 +12,13 @@ import { SLACK_PUBLISHED_LIMITS, SlackPacer } from '../../src/slack/pacing.js';
 import { markerFor } from '../../src/slack/sent-check.js';
 import { BatchRepository } from '../../src/store/batches.js';
 import { type Db, openDatabase } from '../../src/store/db.js';
-import { DefinitionRepository } from '../../src/store/definitions.js';
 import { DispatchRepository } from '../../src/store/dispatches.js';
+import { bareDefinition, channelDispatch } from '../support/seed.js';
 import { type SlackEmulator, silentLogger, startSlackEmulator } from '../support/slack/index.js';
 import { type RateLimitPolicy, SLACK_RATE_LIMITS } from '../support/slack/rate-limits.js';
 
 const SPEED = 5;
 const CHANNEL = 'C0BATCH001';
-const alice = { kind: 'slack' as const, id: 'U0ALICE', name: 'alice' };
 const RULES = { threshold: 0, windowMs: 60_000 };
 
 let slack: SlackEmulator;
@@ -35,19 +34,7 @@ beforeEach(async () => {
   db = openDatabase(':memory:');
   dispatches = new DispatchRepository(db);
   batches = new BatchRepository(db);
-  definitionId = new DefinitionRepository(db).create(
-    {
-      name: 'pi',
-      cluster: 'alpha',
-      namespace: 'jobs',
-      description: '',
-      source: 'yaml',
-      template: {},
-      yaml: null,
-    },
-    alice,
-    't',
-  ).id;
+  definitionId = bareDefinition(db);
 });
 
 afterEach(async () => {
@@ -62,23 +49,9 @@ const now = () => new Date().toISOString();
 /** `n` dispatches in the channel, each joined to its batch (threshold 0: from the first). */
 function members(n: number, channel = CHANNEL): number[] {
   return Array.from({ length: n }, () => {
-    const d = dispatches.create(
-      {
-        definitionId,
-        definitionName: 'pi',
-        revision: 1,
-        cluster: 'alpha',
-        namespace: 'jobs',
-        overrides: {},
-        actor: { ...alice, id: slack.defaultUser },
-        sourceChannel: channel,
-        channel,
-      },
-      (k) => ({ jobName: `pi-${k}`, spec: { metadata: { name: `pi-${k}` } } }),
-      now(),
-    );
-    batches.join(d.number, channel, now(), RULES);
-    return d.number;
+    const number = channelDispatch(db, { definitionId, channel, at: now(), actorId: slack.defaultUser });
+    batches.join(number, channel, now(), RULES);
+    return number;
   });
 }
 

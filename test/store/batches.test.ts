@@ -5,54 +5,24 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { BatchRepository } from '../../src/store/batches.js';
 import { type Db, openDatabase } from '../../src/store/db.js';
-import { DefinitionRepository } from '../../src/store/definitions.js';
-import { DispatchRepository } from '../../src/store/dispatches.js';
+import { bareDefinition, channelDispatch } from '../support/seed.js';
 
-const alice = { kind: 'slack' as const, id: 'U0ALICE', name: 'alice' };
 const RULES = { threshold: 2, windowMs: 60_000 };
 const T0 = Date.parse('2026-11-29T10:00:00.000Z');
 const at = (s: number) => new Date(T0 + s * 1000).toISOString();
 
 let db: Db;
-let dispatches: DispatchRepository;
 let batches: BatchRepository;
 let definitionId: number;
 
 beforeEach(() => {
   db = openDatabase(':memory:');
-  dispatches = new DispatchRepository(db);
   batches = new BatchRepository(db);
-  definitionId = new DefinitionRepository(db).create(
-    {
-      name: 'pi',
-      cluster: 'alpha',
-      namespace: 'jobs',
-      description: '',
-      source: 'yaml',
-      template: {},
-      yaml: null,
-    },
-    alice,
-    't',
-  ).id;
+  definitionId = bareDefinition(db);
 });
 
 function dispatch(channel: string | null, seconds: number): number {
-  return dispatches.create(
-    {
-      definitionId,
-      definitionName: 'pi',
-      revision: 1,
-      cluster: 'alpha',
-      namespace: 'jobs',
-      overrides: {},
-      actor: alice,
-      sourceChannel: channel,
-      channel,
-    },
-    (n) => ({ jobName: `pi-${n}`, spec: {} }),
-    at(seconds),
-  ).number;
+  return channelDispatch(db, { definitionId, channel, at: at(seconds) });
 }
 
 const join = (channel: string, seconds: number) =>

@@ -91,3 +91,39 @@ export function seedDispatches(db: Db, count: number, users: readonly string[]):
     }
   })();
 }
+
+/** A definition with an empty template, stored as is: for tests of what happens after a dispatch. */
+export function bareDefinition(
+  db: Db,
+  name = 'pi',
+  actor = { kind: 'slack' as const, id: 'U0ALICE', name: 'alice' },
+): number {
+  return new DefinitionRepository(db).create(
+    { name, cluster: 'alpha', namespace: 'jobs', description: '', source: 'yaml', template: {}, yaml: null },
+    actor,
+    't',
+  ).id;
+}
+
+/** Dispatch of definition `definitionId` (named `name`) reporting in `channel`, recorded at `at`. */
+export function channelDispatch(
+  db: Db,
+  p: { definitionId: number; name?: string; channel: string | null; at: string; actorId?: string },
+): number {
+  const name = p.name ?? 'pi';
+  return new DispatchRepository(db).create(
+    {
+      definitionId: p.definitionId,
+      definitionName: name,
+      revision: 1,
+      cluster: 'alpha',
+      namespace: 'jobs',
+      overrides: {},
+      actor: { kind: 'slack', id: p.actorId ?? 'U0ALICE', name: 'alice' },
+      sourceChannel: p.channel,
+      channel: p.channel,
+    },
+    (n) => ({ jobName: `${name}-${n}`, spec: { metadata: { name: `${name}-${n}` } } }),
+    p.at,
+  ).number;
+}
