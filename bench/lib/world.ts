@@ -35,6 +35,8 @@ export interface SlashResult {
   ms: number;
   status: number;
   body: string;
+  /** A slash command's response_url, where Jobbot posts its answer after the (empty) ack. */
+  responseUrl?: string;
 }
 
 export class World {
@@ -49,17 +51,18 @@ export class World {
 
   /** A signed slash command as Slack sends it; `ms` is the time to Jobbot's acknowledgement. */
   async slash(text: string, user = ADMIN.id, channel = 'C0JOBS0001', command = '/job'): Promise<SlashResult> {
+    const responseUrl = this.slack.issueResponseUrl({ user, channel });
     const payload = slashCommandPayload(this.slack.state, {
       command,
       text,
       user,
       channel,
       triggerId: this.slack.issueTriggerId({ user }),
-      responseUrl: this.slack.issueResponseUrl({ user, channel }),
+      responseUrl,
     });
     const body = new URLSearchParams(payload).toString();
     const timestamp = Math.floor(Date.now() / 1000);
-    return request(`${this.jobbot.url}/slack/events`, 'POST', {
+    const res = await request(`${this.jobbot.url}/slack/events`, 'POST', {
       headers: {
         'content-type': 'application/x-www-form-urlencoded',
         'x-slack-request-timestamp': String(timestamp),
@@ -67,13 +70,57 @@ export class World {
       },
       body,
     });
+    return { ...res, responseUrl };
+  }
+
+  /**
+   * What Jobbot answered slash commands with: the text of the first post to each one's response_url
+   * (Jobbot acknowledges commands empty and answers there), '' for a post without text. One poller
+   * for them all, reading only posts it has not seen, so a burst's answers cost the load generator
+   * little; rejects if some are missing after `ms`.
+   */
+  async answers(slashes: SlashResult[], ms = 30_000): Promise<string[]> {
+    const wanted = new Map(slashes.map((s, i) => [s.responseUrl, i]));
+    wanted.delete(undefined);
+    const texts: (string | undefined)[] = slashes.map(() => undefined);
+    let missing = wanted.size;
+    let seen = 0;
+    await until(
+      () => {
+        const posts = this.slack.state.responses;
+        for (; seen < posts.length; seen++) {
+          const post = posts[seen]!;
+          const i = wanted.get(post.url);
+          if (i === undefined || texts[i] !== undefined) continue;
+          const text = (post.body as { text?: unknown } | undefined)?.text;
+          texts[i] = typeof text === 'string' ? text : '';
+          missing--;
+        }
+        return missing === 0;
+      },
+      ms,
+      `${missing} of ${wanted.size} answers posted to response_urls`,
+    );
+    return texts.map((t) => t ?? '');
   }
 
   /** An API token made with `/job token create`, as a CI admin would. */
   async token(label: string): Promise<string> {
+    const before = this.slack.state.responses.length;
     const res = await this.slash(`token create ${label}`);
-    const m = /(jbt_[A-Za-z0-9_-]{43})/.exec(res.body);
-    if (!m) throw new Error(`no token in: ${res.body}`);
+    // The answer is in the acknowledgement, or (commands are acknowledged at once) sent to response_url.
+    const answer = async () => {
+      for (const deadline = Date.now() + 10_000; Date.now() < deadline; await sleep(20)) {
+        const posted = this.slack.state.responses
+          .slice(before)
+          .find((r) => JSON.stringify(r.body).includes('jbt_'));
+        if (posted) return JSON.stringify(posted.body);
+      }
+      return '';
+    };
+    const text = /jbt_/.test(res.body) ? res.body : await answer();
+    const m = /(jbt_[A-Za-z0-9_-]{43})/.exec(text);
+    if (!m) throw new Error(`no token in: ${text || res.body}`);
     return m[1]!;
   }
 

@@ -133,7 +133,9 @@ type FetchLike = (url: string | URL, init?: never) => Promise<Response>;
 export function meteredSlackFetch(m: Metrics, inner: FetchLike = fetch as FetchLike): FetchLike {
   return async (url, init) => {
     const path = new URL(String(url)).pathname;
-    const method = /\/api\/([a-zA-Z.]+)$/.exec(path)?.[1] ?? 'file_upload';
+    // Besides Web API methods: file upload URLs, and the response_urls answers to commands go to.
+    const method =
+      /\/api\/([a-zA-Z.]+)$/.exec(path)?.[1] ?? (path.includes('/upload/') ? 'file_upload' : 'response_url');
     m.slackCalls.inc({ method });
     let res: Response;
     try {
@@ -143,7 +145,8 @@ export function meteredSlackFetch(m: Metrics, inner: FetchLike = fetch as FetchL
       throw err;
     }
     if (!res.ok) m.slackErrors.inc({ method, error: `http_${res.status}` });
-    else if (method !== 'file_upload') {
+    // A response_url says nothing more in its body; reading a copy of it costs every answer.
+    else if (method !== 'file_upload' && method !== 'response_url') {
       const body = (await res
         .clone()
         .json()

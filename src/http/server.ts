@@ -1,7 +1,7 @@
 /**
  * The one HTTP server on PORT. It owns the routes that are not Slack's (health, readiness, metrics,
- * and the pipeline API under /api/v1/) and hands POST /slack/events to Bolt's HTTPReceiver in HTTP mode, so
- * Slack's signature check and 3-second ack handling stay Bolt's. Shutdown stops accepting, lets
+ * and the pipeline API under /api/v1/) and hands POST /slack/events to the Slack receiver in HTTP mode
+ * (slack/receiver.ts: Bolt's signature check and ack handling). Shutdown stops accepting, lets
  * in-flight requests finish, then cuts what is left after a grace period.
  */
 import { randomUUID } from 'node:crypto';
@@ -25,7 +25,7 @@ export interface HttpServerDeps {
   log: Logger;
   metrics: Metrics;
   readiness: () => Readiness;
-  /** Bolt's request listener in HTTP mode; undefined in Socket Mode. */
+  /** The Slack receiver's request listener in HTTP mode; undefined in Socket Mode. */
   slackEvents: RequestListener | undefined;
   /** The pipeline API, for every path under /api/v1/ (it answers its own errors). */
   api?: RequestListener;
@@ -70,12 +70,20 @@ function handle(deps: HttpServerDeps, req: IncomingMessage, res: ServerResponse)
   const { pathname } = new URL(req.url ?? '/', 'http://localhost');
   const method = req.method ?? 'GET';
   const route = routeOf(pathname);
-  const log = deps.log.child({ reqId: headerValue(req, 'x-request-id') ?? randomUUID(), route });
+  // Made only when something is logged: a pino child (with its redaction) costs a good part of a
+  // short request, and a burst of 200 Slack commands is acknowledged one request after another.
+  let child: Logger | undefined;
+  const log = () =>
+    (child ??= deps.log.child({ reqId: headerValue(req, 'x-request-id') ?? randomUUID(), route }));
   res.on('finish', () => {
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     deps.metrics.httpRequests.inc({ route, method, status: String(res.statusCode) });
     deps.metrics.httpDuration.observe({ route }, seconds);
-    log.debug({ method, path: pathname, status: res.statusCode, ms: Math.round(seconds * 1000) }, 'request');
+    if (deps.log.isLevelEnabled('debug'))
+      log().debug(
+        { method, path: pathname, status: res.statusCode, ms: Math.round(seconds * 1000) },
+        'request',
+      );
   });
 
   if (route === '/slack/events') slackEvents(deps, req, res, method);
@@ -103,7 +111,7 @@ function ownRoute(
   route: string,
   method: string,
   pathname: string,
-  log: Logger,
+  log: () => Logger,
 ): void {
   if (route === 'unknown') {
     sendJson(res, 404, { error: 'not_found', message: `No route for ${pathname}.` });
@@ -121,7 +129,7 @@ function ownRoute(
         res.end(text);
       },
       (err: unknown) => {
-        log.error({ err }, 'metrics collection failed');
+        log().error({ err }, 'metrics collection failed');
         sendJson(res, 500, { error: 'metrics_failed' });
       },
     );

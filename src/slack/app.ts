@@ -1,18 +1,19 @@
 /**
  * Builds the Bolt App on the transport the settings choose: Socket Mode when SLACK_APP_TOKEN is set
- * (no public URL needed), otherwise HTTP, where our own HTTP server hands /slack/events to Bolt's
- * HTTPReceiver. Authorization uses the identity learnt from auth.test instead of letting Bolt call it
+ * (no public URL needed), otherwise HTTP, where our own HTTP server hands /slack/events to our
+ * receiver (receiver.ts: Bolt's HTTP handling, but slash commands acknowledged at once). Authorization uses the identity learnt from auth.test instead of letting Bolt call it
  * in its constructor, because Bolt caches a failed call forever and a Slack outage at start-up would
  * otherwise break every later request.
  */
 import type { RequestListener } from 'node:http';
-import { App, HTTPReceiver, SocketModeReceiver, webApi } from '@slack/bolt';
+import { App, SocketModeReceiver, webApi } from '@slack/bolt';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import { boltLogger } from './bolt-logger.js';
 import type { SlackIdentity } from './identity.js';
 import { PacedWebClient } from './paced-client.js';
 import { SlackPacer } from './pacing.js';
+import { SlackReceiver } from './receiver.js';
 
 /**
  * Few, quick retries: a person is waiting on most calls, and 429s are still honoured through
@@ -105,11 +106,11 @@ export function createSlackApp(
       },
     };
   }
-  const receiver = new HTTPReceiver({
+  const receiver = new SlackReceiver({
     // config.ts guarantees a signing secret whenever no app token is set.
     signingSecret: config.slack.signingSecret ?? '',
-    logger,
-    // Bolt answers 404 itself if nothing acks within 3 s; that is Slack's own deadline.
+    log,
+    ...(fetch ? { fetch } : {}),
   });
   const app = new App({ receiver, authorize, logger, clientOptions });
   return {
@@ -117,6 +118,7 @@ export function createSlackApp(
     mode: 'http',
     requestListener: receiver.requestListener,
     start: async () => {},
-    stop: async () => {},
+    // Slash commands acknowledged before the HTTP server closed still run to their end.
+    stop: () => receiver.stop(),
   };
 }

@@ -1,8 +1,10 @@
 /**
  * The slash command router. `/job SUBCOMMAND ...` is split into words and handed to the matching
  * subcommand; every feature registers its subcommands here and they appear in `/job help` in the
- * order registered. A subcommand must ack within Slack's 3 seconds: either with the reply itself
- * (`ack(body)`, shown only to the caller) or with an empty ack before slower work.
+ * order registered. The command is acknowledged before a subcommand runs (listeners/slash-command.ts);
+ * a subcommand gives its answer with `ack(body)` (shown only to the caller unless in_channel) or says
+ * it has none with `ack()`, e.g. after opening a modal. A trigger_id still expires 3 s after the
+ * command, so views.open comes before slower work.
  */
 import type { RespondFn, SlashCommand, webApi } from '@slack/bolt';
 import type { Action } from '../domain/policy/index.js';
@@ -15,6 +17,7 @@ export interface CommandContext {
   /** The words after the subcommand name, quotes removed. */
   args: string[];
   body: SlashCommand;
+  /** The answer, posted to the command's response_url; the first call wins. */
   ack: (reply?: AckBody) => Promise<void>;
   respond: RespondFn;
   client: webApi.WebClient;

@@ -70,7 +70,9 @@ describe('slash commands', () => {
 
   it('offers in help only what the person may do', async () => {
     const help = async (user: string) =>
-      JSON.stringify((await h.driver.slashCommand({ command: '/job', text: 'help', user })).ack);
+      JSON.stringify(
+        (await (await h.driver.slashCommand({ command: '/job', text: 'help', user })).answer()).body,
+      );
     const alice = await help(ALICE);
     const carol = await help(CAROL);
     for (const sub of ['new', 'audit', 'token', 'run']) expect(alice).toContain(`/job ${sub}`);
@@ -80,11 +82,16 @@ describe('slash commands', () => {
 
   it('shows Dispatch and Edit buttons in list and show only to who may use them', async () => {
     const listed = async (user: string) =>
-      JSON.stringify((await h.driver.slashCommand({ command: '/job', text: 'list', user })).ack);
+      JSON.stringify(
+        (await (await h.driver.slashCommand({ command: '/job', text: 'list', user })).answer()).body,
+      );
     expect((await listed(CAROL)).match(/definition_dispatch/g)).toBeNull();
     expect((await listed(BOB)).match(/definition_dispatch/g)).toHaveLength(2); // safe-echo, prod-deploy
     const shown = async (user: string) =>
-      JSON.stringify((await h.driver.slashCommand({ command: '/job', text: 'show safe-echo', user })).ack);
+      JSON.stringify(
+        (await (await h.driver.slashCommand({ command: '/job', text: 'show safe-echo', user })).answer())
+          .body,
+      );
     expect(await shown(BOB)).not.toContain('definition_edit');
     expect(await shown(ALICE)).toContain('definition_edit');
   });
@@ -93,7 +100,7 @@ describe('slash commands', () => {
 describe('buttons, modals, App Home and the message shortcut', () => {
   it('re-checks a button when it is pressed, whoever was shown it', async () => {
     const res = await h.driver.slashCommand({ command: '/job', text: 'run safe-echo --yes', user: BOB });
-    const n = Number(/#(\d+)/.exec((res.ack as { text: string }).text)![1]);
+    const n = Number(/#(\d+)/.exec((await res.answer()).text)![1]);
     // The status message is in the channel, where carol sees its Cancel and Re-run buttons too.
     const status = await h.slack.waitForCall(
       'chat.postMessage',

@@ -138,7 +138,8 @@ describe('masking secrets', () => {
       'apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: safe-envy\nspec:\n  template:\n    spec:\n      restartPolicy: Never\n      containers:\n      - name: c\n        image: busybox:1.36\n        env:\n        - name: DB_PASSWORD\n          value: hunter2\n        - name: API_KEY\n          valueFrom: {secretKeyRef: {name: api, key: key}}\n',
     );
     const shown = JSON.stringify(
-      (await h.driver.slashCommand({ command: '/job', text: 'show safe-envy', user: BOB })).ack,
+      (await (await h.driver.slashCommand({ command: '/job', text: 'show safe-envy', user: BOB })).answer())
+        .body,
     );
     expect(shown).toContain('DB_PASSWORD');
     expect(shown).not.toContain('hunter2');

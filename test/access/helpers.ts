@@ -49,12 +49,15 @@ export function job(h: Harness, name: string, command: string, image = 'busybox:
   define(h, shellJobYaml(name, command, image));
 }
 
-/** `/job TEXT` as `user`: the ephemeral answer's text (blocks checked against Block Kit). */
+/**
+ * `/job TEXT` as `user`: the ephemeral answer's text (blocks checked against Block Kit), or '' when
+ * the command opened a modal instead.
+ */
 export async function slashAs(h: Harness, user: string, text: string): Promise<string> {
   const res = await h.driver.slashCommand({ command: '/job', text, user });
-  const ack = res.ack as { text?: string; blocks?: unknown[] } | undefined;
-  if (ack?.blocks) expect(validateMessageBlocks(ack.blocks as never)).toEqual([]);
-  return ack?.text ?? '';
+  const answer = await res.answer({ orModal: true });
+  if (answer?.body.blocks) expect(validateMessageBlocks(answer.body.blocks as never)).toEqual([]);
+  return answer?.text ?? '';
 }
 
 /** The ephemeral replies (response_url) the app sent after `since`. */

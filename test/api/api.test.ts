@@ -24,17 +24,17 @@ describe('API tokens', () => {
   it('are shown once on creation, listed without the secret, and refused once revoked', async () => {
     const secret = await createToken(h, 'ci-lifecycle');
     const again = await h.driver.slashCommand({ command: '/job', text: 'token create ci-lifecycle' });
-    expect((again.ack as { text: string }).text).toMatch(/already exists/);
+    expect((await again.answer()).text).toMatch(/already exists/);
 
     const list = await h.driver.slashCommand({ command: '/job', text: 'token list' });
-    const listed = (list.ack as { text: string }).text;
+    const listed = (await list.answer()).text;
     expect(listed).toContain('ci-lifecycle');
     expect(listed).not.toContain(secret);
     expect(listed).not.toContain('jbt_');
 
     expect((await api(h, 'GET', '/api/v1/jobs', { token: secret })).status).toBe(200);
     const revoke = await h.driver.slashCommand({ command: '/job', text: 'token revoke ci-lifecycle' });
-    expect((revoke.ack as { text: string }).text).toMatch(/Revoked/);
+    expect((await revoke.answer()).text).toMatch(/Revoked/);
     const refused = await api(h, 'GET', '/api/v1/jobs', { token: secret });
     expect(refused.status).toBe(401);
     expect(refused.json).toEqual({ error: { code: 'unauthorized', message: expect.any(String) } });
@@ -43,7 +43,7 @@ describe('API tokens', () => {
   it('are audited without the secret', async () => {
     const secret = await createToken(h, 'ci-audited', 'deploy-*');
     const res = await h.driver.slashCommand({ command: '/job', text: 'audit' });
-    const text = JSON.stringify(res.ack);
+    const text = JSON.stringify((await res.answer()).body);
     expect(text).toContain('token.created');
     expect(text).toContain('ci-audited');
     expect(text).not.toContain(secret);
@@ -107,7 +107,7 @@ describe('dispatching through the API', () => {
     );
 
     const audit = await h.driver.slashCommand({ command: '/job', text: `audit #${d.number}` });
-    const entry = JSON.stringify(audit.ack);
+    const entry = JSON.stringify((await audit.answer()).body);
     expect(entry).toContain('dispatch.created');
     expect(entry).toContain('ci-main');
     expect(entry).toContain(BOB);

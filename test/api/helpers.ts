@@ -22,7 +22,7 @@ export function define(h: Harness, yaml: string): void {
 export async function createToken(h: Harness, label: string, pattern?: string): Promise<string> {
   const text = `token create ${label}${pattern ? ` --jobs ${pattern}` : ''}`;
   const res = await h.driver.slashCommand({ command: '/job', text });
-  const reply = (res.ack as { text: string }).text;
+  const reply = (await res.answer()).text;
   const m = /(jbt_[A-Za-z0-9_-]{43})/.exec(reply);
   if (!m) throw new Error(`no token in: ${reply}`);
   return m[1]!;

@@ -58,7 +58,9 @@ describe('PUT /api/v1/jobs/{name}', () => {
     expect(same.status).toBe(200);
     expect(same.json).toMatchObject({ revision: 2, changed: false });
 
-    const audit = JSON.stringify((await h.driver.slashCommand({ command: '/job', text: 'audit' })).ack);
+    const audit = JSON.stringify(
+      (await (await h.driver.slashCommand({ command: '/job', text: 'audit' })).answer()).body,
+    );
     expect(audit).toContain('definition.updated');
     expect(audit).toContain('ci-gitops');
   });

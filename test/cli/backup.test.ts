@@ -61,7 +61,7 @@ emulatorOnly.describe('jobbot backup while Jobbot runs', CLI_TESTS, () => {
     const writer = (async () => {
       while (writing) {
         const res = await h.driver.slashCommand({ command: '/job', text: 'run calc --yes' });
-        expect((res.ack as { text: string }).text).toMatch(/^Dispatched calc #\d+/);
+        expect((await res.answer()).text).toMatch(/^Dispatched calc #\d+/);
         dispatched += 1;
       }
     })();
@@ -117,7 +117,7 @@ emulatorOnly.describe('jobbot backup while Jobbot runs', CLI_TESTS, () => {
     await h.restart();
     expect(counts(dbFile).dispatches).toBe(saved.dispatches);
     const list = await h.driver.slashCommand({ command: '/job', text: 'list' });
-    expect(JSON.stringify((list.ack as { blocks: unknown[] }).blocks)).toContain('*calc*');
+    expect(JSON.stringify((await list.answer()).body.blocks)).toContain('*calc*');
     expect(readFileSync(dbFile).subarray(0, 15).toString()).toBe('SQLite format 3');
   });
 });

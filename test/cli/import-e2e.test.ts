@@ -18,8 +18,6 @@ afterAll(async () => {
   await h?.stop();
 });
 
-type Ack = { blocks: unknown[] } | undefined;
-
 describe('jobbot import beside a running Jobbot', CLI_TESTS, () => {
   it('imports a folder that /job list then shows', async () => {
     const repo = path.join(h.dir, 'jobs-repo');
@@ -52,12 +50,12 @@ describe('jobbot import beside a running Jobbot', CLI_TESTS, () => {
     expect(run.code).toBe(0);
 
     const list = await h.driver.slashCommand({ command: '/job', text: 'list' });
-    const text = JSON.stringify((list.ack as Ack)?.blocks);
+    const text = JSON.stringify((await list.answer()).body.blocks);
     expect(text).toContain('*nightly-pi*');
     expect(text).toContain('*weekly-report*');
     expect(text).toContain('Weekly report');
 
     const show = await h.driver.slashCommand({ command: '/job', text: 'show weekly-report --revisions' });
-    expect(JSON.stringify((show.ack as Ack)?.blocks)).toMatch(/Revision 1\* by .*\(cli\)/);
+    expect(JSON.stringify((await show.answer()).body.blocks)).toMatch(/Revision 1\* by .*\(cli\)/);
   });
 });

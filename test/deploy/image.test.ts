@@ -285,7 +285,7 @@ describe('the image, replayed in a clean folder', () => {
     });
     const help = await driver.slashCommand({ command: '/job', text: 'help' });
     expect(help.status).toBe(200);
-    expect(JSON.stringify(help.ack)).toContain('/job run');
+    expect(JSON.stringify((await help.answer()).body)).toContain('/job run');
 
     app.child.kill('SIGTERM');
     expect(await app.exited).toBe(0);

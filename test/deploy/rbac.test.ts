@@ -46,8 +46,9 @@ function dispatch(n: number): DispatchRecord | undefined {
 
 async function run(text: string): Promise<number> {
   const res = await h.driver.slashCommand({ command: h.command, text });
-  const m = /#(\d+)/.exec((res.ack as { text: string }).text);
-  if (!m) throw new Error(`not dispatched: ${JSON.stringify(res.ack)}`);
+  const answer = (await res.answer()).text;
+  const m = /#(\d+)/.exec(answer);
+  if (!m) throw new Error(`not dispatched: ${answer}`);
   return Number(m[1]);
 }
 
@@ -124,7 +125,7 @@ describe.skipIf(REAL_KUBECONFIG)('RBAC of manifests/base against a full dispatch
     const n = await run('run sleeper --yes');
     await waitFor(() => dispatch(n)?.state === 'running', 20_000, `dispatch #${n} to run`);
     const confirm = await h.driver.slashCommand({ command: h.command, text: `cancel ${n}` });
-    await h.driver.clickButton({ actionId: 'dispatch_cancel', source: confirm.reply! });
+    await h.driver.clickButton({ actionId: 'dispatch_cancel', source: (await confirm.answer()).reply });
     await finished(n, 'cancelled');
     // Gone from the cluster: the logs were gathered and the Job deleted.
     await waitFor(() => !h.kube!.job(NAMESPACE, dispatch(n)!.jobName), 10_000, 'the cancelled Job to go');

@@ -154,7 +154,7 @@ describe('the bot scopes', () => {
       { kind: 'slack', id: h.slack.defaultUser, name: 'tester' },
     );
     const res = await h.driver.slashCommand({ command, text: 'run pi --yes' });
-    const n = Number(/#(\d+)/.exec((res.ack as { text: string }).text)?.[1]);
+    const n = Number(/#(\d+)/.exec((await res.answer()).text)?.[1]);
     await waitFor(() => readDispatch(h.env.JOBBOT_DB!, n)?.state === 'succeeded', 30_000, 'the dispatch');
     await waitFor(() => h.slack.files().length > 0, 10_000, 'the log file in the thread');
     const files = h.slack.files().length;

@@ -75,13 +75,21 @@ describe('the audit log', () => {
       text: 'run audited env.DB_PASSWORD=swordfish --yes',
       user: BOB,
     });
-    const n = Number(/#(\d+)/.exec((runRes.ack as Ack).text)![1]);
+    const n = Number(/#(\d+)/.exec((await runRes.answer()).text)![1]);
     await waitFor(() => entries().some((e) => e.action === 'dispatch.created'), 5000, 'the dispatch entry');
     const cancel = await h.driver.slashCommand({ command: '/job', text: `cancel ${n}`, user: ALICE });
-    await h.driver.clickButton({ actionId: 'dispatch_cancel', source: cancel.reply!, user: ALICE });
+    await h.driver.clickButton({
+      actionId: 'dispatch_cancel',
+      source: (await cancel.answer()).reply,
+      user: ALICE,
+    });
     await waitFor(() => entries().some((e) => e.action === 'dispatch.finished'), 20_000, 'the finish entry');
     const del = await h.driver.slashCommand({ command: '/job', text: 'delete audited', user: ALICE });
-    await h.driver.clickButton({ actionId: 'definition_delete_confirm', source: del.reply!, user: ALICE });
+    await h.driver.clickButton({
+      actionId: 'definition_delete_confirm',
+      source: (await del.answer()).reply,
+      user: ALICE,
+    });
     await waitFor(() => entries().some((e) => e.action === 'definition.deleted'), 5000, 'the delete entry');
 
     const log = entries();
@@ -102,13 +110,13 @@ describe('the audit log', () => {
 
   it('shows entries in Slack, filtered by person and job', async () => {
     const res = await h.driver.slashCommand({ command: '/job', text: `audit <@${BOB}|bob>` });
-    const ack = res.ack as Ack;
+    const ack = (await res.answer()).body as Ack;
     expect(validateMessageBlocks(ack.blocks)).toEqual([]);
     const text = JSON.stringify(ack.blocks);
     expect(text).toContain('definition.updated');
     expect(text).not.toContain('definition.deleted');
     const byJob = await h.driver.slashCommand({ command: '/job', text: 'audit audited 7d' });
-    expect(JSON.stringify((byJob.ack as Ack).blocks)).toContain('definition.created');
+    expect(JSON.stringify((await byJob.answer()).body.blocks)).toContain('definition.created');
   });
 
   it('verifies intact, and detects a tampered row', async () => {

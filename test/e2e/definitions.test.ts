@@ -97,14 +97,14 @@ describe('creating from YAML', () => {
 
   it('shows a saved job with its YAML, and lists it', async () => {
     const show = await h.driver.slashCommand({ command: '/job', text: 'show pi' });
-    const ack = show.ack as Ack;
+    const ack = (await show.answer()).body as Ack;
     expect(validateMessageBlocks(ack!.blocks)).toEqual([]);
     const text = JSON.stringify(ack!.blocks);
     expect(text).toContain('perl:5.34.0');
     expect(text).toContain('backoffLimit: 4');
     expect(text).toContain('Computes pi');
     const list = await h.driver.slashCommand({ command: '/job', text: 'list' });
-    expect(JSON.stringify((list.ack as Ack)!.blocks)).toContain('*pi*');
+    expect(JSON.stringify((await list.answer()).body.blocks)).toContain('*pi*');
   });
 
   it('refuses a duplicate name with a pointer to /job edit, and saves nothing', async () => {
@@ -327,7 +327,7 @@ describe('editing', () => {
     const pi = definitions().find((d) => d.name === 'pi')!;
     expect(pi.revision).toBe(2);
     const revisions = await h.driver.slashCommand({ command: '/job', text: 'show pi --revisions' });
-    const text = JSON.stringify((revisions.ack as Ack)!.blocks);
+    const text = JSON.stringify((await revisions.answer()).body.blocks);
     expect(text).toContain('Revision 2');
     expect(text).toContain('perl:5.36');
     expect(text).toContain('Revision 1');
@@ -354,7 +354,7 @@ describe('editing', () => {
 
   it('tells the user when the job does not exist', async () => {
     const res = await h.driver.slashCommand({ command: '/job', text: 'edit nosuch' });
-    expect((res.ack as Ack)!.text).toMatch(/There is no job named `nosuch`/);
+    expect((await res.answer()).text).toMatch(/There is no job named `nosuch`/);
   });
 });
 
@@ -372,10 +372,11 @@ describe('listing many jobs', () => {
     }
     db.close();
     const res = await h.driver.slashCommand({ command: '/job', text: 'list' });
-    const first = res.ack as Ack;
+    const answer = await res.answer();
+    const first = answer.body as Ack;
     expect(validateMessageBlocks(first!.blocks)).toEqual([]);
     expect(first!.text).toMatch(/^Jobs 1–15 of 47/);
-    await h.driver.clickButton({ actionId: 'definition_list_page_next', source: res.reply! });
+    await h.driver.clickButton({ actionId: 'definition_list_page_next', source: answer.reply });
     const replaced = await waitFor(() =>
       h.slack.ephemerals().find((e) => e.text.startsWith('Jobs 16–30 of 47')),
     );
@@ -386,12 +387,13 @@ describe('listing many jobs', () => {
 describe('deleting', () => {
   it('asks first, then removes it from lists but keeps its history', async () => {
     const res = await h.driver.slashCommand({ command: '/job', text: 'delete report' });
-    expect((res.ack as Ack)!.text).toMatch(/Delete job report/);
+    const answer = await res.answer();
+    expect(answer.text).toMatch(/Delete job report/);
     expect(definitions().some((d) => d.name === 'report')).toBe(true);
-    await h.driver.clickButton({ actionId: 'definition_delete_confirm', source: res.reply! });
+    await h.driver.clickButton({ actionId: 'definition_delete_confirm', source: answer.reply });
     await waitFor(() => h.slack.ephemerals().find((e) => e.text.startsWith('Deleted job report')));
     expect(definitions().some((d) => d.name === 'report')).toBe(false);
     const show = await h.driver.slashCommand({ command: '/job', text: 'show report' });
-    expect((show.ack as Ack)!.text).toMatch(/There is no job named `report`/);
+    expect((await show.answer()).text).toMatch(/There is no job named `report`/);
   });
 });

@@ -106,7 +106,7 @@ async function thread(d: DispatchRecord) {
 
 async function run(text: string): Promise<{ number: number; ack: { text: string } }> {
   const res = await h.driver.slashCommand({ command: '/job', text });
-  const ack = res.ack as { text: string };
+  const ack = await res.answer();
   const m = /#(\d+)/.exec(ack.text);
   if (!m) throw new Error(`not dispatched: ${ack.text}`);
   return { number: Number(m[1]), ack };
@@ -149,7 +149,7 @@ describe('dispatching the docs "pi" Job', () => {
     });
     expect(created.metadata!.annotations?.['jobbot.dev/dispatched-by-id']).toBe(h.slack.defaultUser);
     const res = await h.driver.slashCommand({ command: '/job', text: `cancel ${number}` });
-    await h.driver.clickButton({ actionId: 'dispatch_cancel', source: res.reply! });
+    await h.driver.clickButton({ actionId: 'dispatch_cancel', source: (await res.answer()).reply });
     expect((await finished(number)).state).toBe('cancelled');
   });
 });
@@ -158,13 +158,13 @@ describe('refusing bad /job run values', () => {
   it('names the closest key and dispatches nothing', async () => {
     const before = lastDispatch();
     const res = await h.driver.slashCommand({ command: '/job', text: 'run pi imgae=perl:5.36 --yes' });
-    expect((res.ack as { text: string }).text).toMatch(/Nothing was dispatched: .*imgae.*image/);
+    expect((await res.answer()).text).toMatch(/Nothing was dispatched: .*imgae.*image/);
     expect(lastDispatch()).toBe(before);
   });
 
   it('says so for an unknown job', async () => {
     const res = await h.driver.slashCommand({ command: '/job', text: 'run nosuch --yes' });
-    expect((res.ack as { text: string }).text).toMatch(/There is no job named `nosuch`/);
+    expect((await res.answer()).text).toMatch(/There is no job named `nosuch`/);
   });
 });
 
@@ -417,7 +417,7 @@ describe('when the cluster refuses or is away', () => {
 
   it('names the closest job for a typo', async () => {
     const res = await h.driver.slashCommand({ command: '/job', text: 'run pie --yes' });
-    expect((res.ack as { text: string }).text).toMatch(/There is no job named `pie`\. Did you mean `pi`/);
+    expect((await res.answer()).text).toMatch(/There is no job named `pie`\. Did you mean `pi`/);
   });
 
   it('refuses a dispatch whose definition was deleted while the modal was open', async () => {
@@ -426,7 +426,7 @@ describe('when the cluster refuses or is away', () => {
     const call = await h.slack.waitForCall('views.open', (c) => c.args.trigger_id === res.triggerId);
     const viewId = (call.response as { view: { id: string } }).view.id;
     const del = await h.driver.slashCommand({ command: '/job', text: 'delete doomed' });
-    await h.driver.clickButton({ actionId: 'definition_delete_confirm', source: del.reply! });
+    await h.driver.clickButton({ actionId: 'definition_delete_confirm', source: (await del.answer()).reply });
     await until(
       () => h.slack.ephemerals().some((e) => e.text.startsWith('Deleted job doomed')),
       5000 * SLOW,
@@ -444,9 +444,9 @@ describe('cancelling and re-running from Slack', () => {
     const { number } = await run('run long --yes');
     await until(() => dispatch(number)?.state === 'running', 10_000 * SLOW, 'running');
     const res = await h.driver.slashCommand({ command: '/job', text: `cancel #${number}` });
-    expect((res.ack as { text: string }).text).toMatch(new RegExp(`^Cancel long #${number}\\?`));
+    expect((await res.answer()).text).toMatch(new RegExp(`^Cancel long #${number}\\?`));
     expect(dispatch(number)!.state).toBe('running');
-    await h.driver.clickButton({ actionId: 'dispatch_cancel', source: res.reply! });
+    await h.driver.clickButton({ actionId: 'dispatch_cancel', source: (await res.answer()).reply });
     expect((await finished(number)).state).toBe('cancelled');
   });
 
@@ -454,7 +454,7 @@ describe('cancelling and re-running from Slack', () => {
     const { number } = await run('run pi --yes');
     await finished(number);
     const res = await h.driver.slashCommand({ command: '/job', text: `cancel ${number}` });
-    await h.driver.clickButton({ actionId: 'dispatch_cancel', source: res.reply! });
+    await h.driver.clickButton({ actionId: 'dispatch_cancel', source: (await res.answer()).reply });
     await until(
       () => h.slack.ephemerals().some((e) => e.text.includes(`#${number} cannot be cancelled`)),
       5000 * SLOW,
@@ -479,6 +479,6 @@ describe('cancelling and re-running from Slack', () => {
 
   it('explains a malformed number', async () => {
     const res = await h.driver.slashCommand({ command: '/job', text: 'cancel forty-two' });
-    expect((res.ack as { text: string }).text).toMatch(/Name the dispatch by its number/);
+    expect((await res.answer()).text).toMatch(/Name the dispatch by its number/);
   });
 });

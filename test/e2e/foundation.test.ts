@@ -14,7 +14,11 @@ describe.each(['http', 'socket'] as const)('Jobbot over %s', (transport) => {
   it('answers /job help with the subcommands, only to the caller', async () => {
     const res = await h.driver.slashCommand({ command: '/job', text: 'help' });
     expect(res.status).toBe(200);
-    const ack = res.ack as { response_type: string; text: string; blocks: unknown[] };
+    // Acknowledged empty at once; the answer comes through the response_url.
+    expect(res.ack).toBeUndefined();
+    const answer = await res.answer();
+    expect(answer.via).toBe('response_url');
+    const ack = answer.body as { response_type: string; text: string; blocks: unknown[] };
     expect(ack.response_type).toBe('ephemeral');
     expect(ack.text).toContain('/job help');
     expect(validateMessageBlocks(ack.blocks)).toEqual([]);
@@ -23,12 +27,12 @@ describe.each(['http', 'socket'] as const)('Jobbot over %s', (transport) => {
 
   it('treats a bare /job as help', async () => {
     const res = await h.driver.slashCommand({ command: '/job', text: '' });
-    expect((res.ack as { text: string }).text).toMatch(/^Jobbot commands/);
+    expect((await res.answer()).text).toMatch(/^Jobbot commands/);
   });
 
   it('names the closest subcommand for a typo', async () => {
     const res = await h.driver.slashCommand({ command: '/job', text: 'hlep me' });
-    const ack = res.ack as { response_type: string; text: string; blocks: unknown[] };
+    const ack = (await res.answer()).body as { response_type: string; text: string; blocks: unknown[] };
     expect(ack.response_type).toBe('ephemeral');
     expect(ack.text).toBe(
       '`/job hlep` is not a Jobbot command. Did you mean `/job help`? See `/job help` for the list.',
@@ -38,7 +42,7 @@ describe.each(['http', 'socket'] as const)('Jobbot over %s', (transport) => {
 
   it('explains an unclosed quote instead of guessing', async () => {
     const res = await h.driver.slashCommand({ command: '/job', text: 'run pi args="oops' });
-    expect((res.ack as { text: string }).text).toMatch(/opening " quote without its closing one/);
+    expect((await res.answer()).text).toMatch(/opening " quote without its closing one/);
   });
 
   it('serves health, readiness with each cluster, and metrics on the same port', async () => {

@@ -45,8 +45,7 @@ function state(n: number): string | undefined {
 }
 
 async function run(text: string, user: string): Promise<number> {
-  const res = await h.driver.slashCommand({ command: '/job', text, user });
-  const n = Number(/#(\d+)/.exec((res.ack as { text: string }).text)![1]);
+  const n = Number(/#(\d+)/.exec((await ask(text, user)).text)![1]);
   await waitFor(
     () => ['succeeded', 'failed', 'cancelled', 'failed_to_start'].includes(state(n) ?? ''),
     20_000,
@@ -56,6 +55,18 @@ async function run(text: string, user: string): Promise<number> {
 }
 
 type Ack = { text: string; blocks: unknown[] };
+
+/** `/job TEXT` as `user`: its answer (the message body and the reply to click in). */
+async function ask(text: string, user: string) {
+  const res = await h.driver.slashCommand({ command: '/job', text, user });
+  const answer = await res.answer();
+  return { ...answer, ack: answer.body as Ack };
+}
+
+/** The first post to a click's response_url whose body contains `text`. */
+function postedTo(click: { responseUrl?: string }, text: string) {
+  return h.slack.responses.find((r) => r.url === click.responseUrl && JSON.stringify(r.body).includes(text));
+}
 
 beforeAll(async () => {
   h = await startHarness();
@@ -72,8 +83,7 @@ afterAll(async () => {
 
 describe('/job history', () => {
   it('lists dispatches newest first, with who, what and a Details button', async () => {
-    const res = await h.driver.slashCommand({ command: '/job', text: 'history', user: ALICE });
-    const ack = res.ack as Ack;
+    const { ack } = await ask('history', ALICE);
     expect(validateMessageBlocks(ack.blocks)).toEqual([]);
     const text = JSON.stringify(ack.blocks);
     expect(text.indexOf(`#${numbers.pair}`)).toBeLessThan(text.indexOf(`#${numbers.plain}`));
@@ -83,12 +93,8 @@ describe('/job history', () => {
   });
 
   it('filters by job, person and status', async () => {
-    const res = await h.driver.slashCommand({
-      command: '/job',
-      text: `history pi <@${BOB}|bob> succeeded`,
-      user: ALICE,
-    });
-    const text = JSON.stringify((res.ack as Ack).blocks);
+    const { ack } = await ask(`history pi <@${BOB}|bob> succeeded`, ALICE);
+    const text = JSON.stringify(ack.blocks);
     expect(text).toContain(`#${numbers.overridden}`);
     expect(text).not.toContain(`#${numbers.plain} `);
     expect(text).not.toContain(`#${numbers.pair}`);
@@ -106,31 +112,21 @@ describe('/job history', () => {
       for (let i = 0; i < 60; i++) insert.run(numbers.plain);
     })();
     db.close();
-    const res = await h.driver.slashCommand({ command: '/job', text: 'history', user: ALICE });
-    expect(validateMessageBlocks((res.ack as Ack).blocks)).toEqual([]);
-    await h.driver.clickButton({ actionId: 'history_page_next', source: res.reply! });
-    const page2 = await waitFor(
-      () => h.slack.responses.find((r) => JSON.stringify(r.body).includes('history_page_prev')),
-      5000,
-      'page 2',
-    );
+    const { ack, reply } = await ask('history', ALICE);
+    expect(validateMessageBlocks(ack.blocks)).toEqual([]);
+    const click = await h.driver.clickButton({ actionId: 'history_page_next', source: reply });
+    const page2 = await waitFor(() => postedTo(click, 'history_page_prev'), 5000, 'page 2');
     expect(page2.status).toBe(200);
   });
 
   it('explains a plain @name', async () => {
-    const res = await h.driver.slashCommand({ command: '/job', text: 'history @bob', user: ALICE });
-    expect((res.ack as Ack).text).toMatch(/Mention the person/);
+    expect((await ask('history @bob', ALICE)).text).toMatch(/Mention the person/);
   });
 });
 
 describe('dispatch details', () => {
   it('shows the parameters used against the definition, who, where and a Show log per container', async () => {
-    const res = await h.driver.slashCommand({
-      command: '/job',
-      text: `show #${numbers.overridden}`,
-      user: ALICE,
-    });
-    const ack = res.ack as Ack;
+    const { ack } = await ask(`show #${numbers.overridden}`, ALICE);
     expect(validateMessageBlocks(ack.blocks)).toEqual([]);
     const text = JSON.stringify(ack.blocks);
     expect(text).toContain('perl:5.34.0');
@@ -141,36 +137,27 @@ describe('dispatch details', () => {
   });
 
   it('opens from the Details button of the history', async () => {
-    const res = await h.driver.slashCommand({ command: '/job', text: 'history pair', user: ALICE });
-    await h.driver.clickButton({
+    const { reply } = await ask('history pair', ALICE);
+    const click = await h.driver.clickButton({
       actionId: 'dispatch_details',
       value: String(numbers.pair),
-      source: res.reply!,
+      source: reply,
     });
-    await waitFor(
-      () => h.slack.responses.find((r) => JSON.stringify(r.body).includes(`pair #${numbers.pair}`)),
-      5000,
-      'details',
-    );
+    await waitFor(() => postedTo(click, `pair #${numbers.pair}`), 5000, 'details');
   });
 });
 
 describe('/job logs', () => {
   it('asks which container of a two-container dispatch, then shows it and sends the file', async () => {
-    const res = await h.driver.slashCommand({ command: '/job', text: `logs ${numbers.pair}`, user: BOB });
-    const ack = res.ack as Ack;
+    const { ack, reply } = await ask(`logs ${numbers.pair}`, BOB);
     expect(ack.text).toMatch(/web|worker|Which/);
     expect(validateMessageBlocks(ack.blocks)).toEqual([]);
-    await h.driver.clickButton({
+    const click = await h.driver.clickButton({
       actionId: 'dispatch_log_container',
       value: JSON.stringify({ n: numbers.pair, container: 'worker' }),
-      source: res.reply!,
+      source: reply,
     });
-    await waitFor(
-      () => h.slack.responses.find((r) => JSON.stringify(r.body).includes('from worker')),
-      5000,
-      'the snippet',
-    );
+    await waitFor(() => postedTo(click, 'from worker'), 5000, 'the snippet');
     const file = await waitFor(
       () => h.slack.files().find((f) => f.filename.includes('.worker.log') && !f.threadTs),
       5000,
@@ -180,21 +167,13 @@ describe('/job logs', () => {
   });
 
   it('shows one container directly when named', async () => {
-    const res = await h.driver.slashCommand({
-      command: '/job',
-      text: `logs ${numbers.plain} pi`,
-      user: ALICE,
-    });
-    expect(JSON.stringify((res.ack as Ack).blocks)).toContain('3.14159');
+    const { ack } = await ask(`logs ${numbers.plain} pi`, ALICE);
+    expect(JSON.stringify(ack.blocks)).toContain('3.14159');
   });
 
   it('names the containers when asked for one that did not run', async () => {
-    const res = await h.driver.slashCommand({
-      command: '/job',
-      text: `logs ${numbers.pair} nosuch`,
-      user: ALICE,
-    });
-    expect((res.ack as Ack).text).toMatch(/no container named `nosuch`; it ran `web`, `worker`/);
+    const { text } = await ask(`logs ${numbers.pair} nosuch`, ALICE);
+    expect(text).toMatch(/no container named `nosuch`; it ran `web`, `worker`/);
   });
 });
 

@@ -25,7 +25,7 @@ afterAll(async () => {
 
 async function run(name: string): Promise<number> {
   const res = await h.driver.slashCommand({ command: '/job', text: `run ${name} --yes` });
-  const n = Number(/#(\d+)/.exec((res.ack as { text: string }).text)![1]);
+  const n = Number(/#(\d+)/.exec((await res.answer()).text)![1]);
   await waitFor(() => readDispatch(h.env.JOBBOT_DB!, n)?.finishedAt, 20_000, `${name} to end`);
   await drained(h, n);
   return n;
@@ -57,6 +57,8 @@ emulatorOnly.describe('metrics', () => {
     expect(value(m, 'jobbot_dispatch_duration_seconds_count{job="metered-ok"}')).toBe(1);
     expect(value(m, 'jobbot_slack_api_calls_total{method="chat.postMessage"}')).toBeGreaterThanOrEqual(2);
     expect(value(m, 'jobbot_slack_api_calls_total{method="auth.test"}')).toBeGreaterThanOrEqual(1);
+    // The answers to both `/job run` commands, posted to their response_urls.
+    expect(value(m, 'jobbot_slack_api_calls_total{method="response_url"}')).toBeGreaterThanOrEqual(2);
     expect(value(m, 'jobbot_outbox_depth')).toBe(0);
     expect(value(m, 'jobbot_outbox_oldest_age_seconds')).toBe(0);
     expect(value(m, 'jobbot_log_bytes_stored')).toBeGreaterThan(0);

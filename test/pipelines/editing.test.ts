@@ -58,7 +58,7 @@ describe('the pipeline form', () => {
     });
     expect(res.ack).toBeFalsy();
     const shown = await h.driver.slashCommand({ command: '/job', text: 'pipeline show formed' });
-    const text = JSON.stringify(shown.ack);
+    const text = JSON.stringify((await shown.answer()).body);
     expect(text).toMatch(/1\. migrate/);
     expect(text).toMatch(/2\. web-smoke, api-smoke/);
     expect(text).toContain('very fast');
@@ -146,7 +146,10 @@ describe('two people editing one pipeline', () => {
     });
     expect(errorsOf(second).yaml).toMatch(/Someone saved shared \(now revision 2\)/);
     expect(
-      JSON.stringify((await h.driver.slashCommand({ command: '/job', text: 'pipeline show shared' })).ack),
+      JSON.stringify(
+        (await (await h.driver.slashCommand({ command: '/job', text: 'pipeline show shared' })).answer())
+          .body,
+      ),
     ).toContain('web-smoke');
   });
 
@@ -175,7 +178,7 @@ describe('runs in Slack', () => {
     await waitFor(() => published() > before, 10_000, 'App Home to follow the run');
 
     const all = await h.driver.slashCommand({ command: '/job', text: 'pipeline history' });
-    const listing = JSON.stringify(all.ack);
+    const listing = JSON.stringify((await all.answer()).body);
     expect(listing).toContain(`*logged* run #${id}`);
     expect(listing).toMatch(/Succeeded: all 2 stages/);
     const one = await slash(h, 'pipeline history logged');

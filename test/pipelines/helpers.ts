@@ -39,9 +39,9 @@ export async function createPipeline(h: Harness, name: string, yaml: string) {
 /** The ephemeral answer to `/job TEXT`, its blocks checked against Block Kit. */
 export async function slash(h: Harness, text: string): Promise<string> {
   const res = await h.driver.slashCommand({ command: '/job', text });
-  const ack = res.ack as { text: string; blocks?: unknown[] };
-  if (ack.blocks) expect(validateMessageBlocks(ack.blocks as never)).toEqual([]);
-  return ack.text;
+  const { body, text: answer } = await res.answer();
+  if (body.blocks) expect(validateMessageBlocks(body.blocks as never)).toEqual([]);
+  return answer;
 }
 
 export async function startRun(h: Harness, name: string): Promise<number> {

@@ -71,7 +71,7 @@ describe('creating pipelines', () => {
     });
     expect(res.ack).toBeFalsy();
     const res2 = await h.driver.slashCommand({ command: '/job', text: 'pipeline show draft' });
-    expect(JSON.stringify(res2.ack)).toMatch(/revision 2[\s\S]*report/);
+    expect(JSON.stringify((await res2.answer()).body)).toMatch(/revision 2[\s\S]*report/);
   });
 });
 

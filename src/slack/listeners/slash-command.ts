@@ -1,8 +1,13 @@
 /**
  * Receives the slash command, routes it to a subcommand and turns failures into a sentence for the
  * user. Holds no business logic: parsing words and picking a handler is all it does.
+ *
+ * The command is acknowledged at once and empty, so Slack's 3-second deadline never waits for a
+ * subcommand's work (over HTTP the receiver has answered already, see receiver.ts; in Socket Mode this
+ * is the ack). What a subcommand answers goes to the command's response_url, which Slack allows 5
+ * posts: a subcommand's answer and at most one apology use 2.
  */
-import type { App } from '@slack/bolt';
+import type { App, RespondFn } from '@slack/bolt';
 import { splitWords, UnterminatedQuoteError } from '../../domain/args.js';
 import { closest } from '../../domain/closest.js';
 import { isJobbotError } from '../../domain/errors.js';
@@ -24,20 +29,16 @@ export interface SlashCommandDeps {
 
 export function registerSlashCommand(app: App, deps: SlashCommandDeps): void {
   app.command(deps.command, async ({ command: body, ack, respond, client }) => {
-    let acked = false;
-    const ackOnce = async (reply?: AckBody) => {
-      if (acked) return;
-      acked = true;
-      await ack(reply ? { response_type: 'ephemeral', ...reply } : undefined);
-    };
+    await ack();
     const log = deps.log.child({ user: body.user_id, channel: body.channel_id, command: deps.command });
+    const answer = firstAnswer(respond, log);
     let words: string[];
     try {
       words = splitWords(body.text ?? '');
     } catch (err) {
       if (!(err instanceof UnterminatedQuoteError)) throw err;
       deps.metrics.slackCommands.inc({ subcommand: 'parse', outcome: 'user_error' });
-      return ackOnce(
+      return answer(
         errorMessage(
           `Your command has an opening ${err.quote} quote without its closing one; add it and try again.`,
         ),
@@ -53,7 +54,7 @@ export function registerSlashCommand(app: App, deps: SlashCommandDeps): void {
         name,
         all.map((s) => s.name),
       );
-      return ackOnce(unknownSubcommandMessage(deps.command, (first ?? '').slice(0, 100), suggestion));
+      return answer(unknownSubcommandMessage(deps.command, (first ?? '').slice(0, 100), suggestion));
     }
     try {
       if (sub.requires)
@@ -62,8 +63,7 @@ export function registerSlashCommand(app: App, deps: SlashCommandDeps): void {
           sub.requires,
           body.channel_id,
         );
-      await sub.handle({ command: deps.command, args, body, ack: ackOnce, respond, client, log });
-      await ackOnce();
+      await sub.handle({ command: deps.command, args, body, ack: answer, respond, client, log });
       deps.metrics.slackCommands.inc({ subcommand: sub.name, outcome: 'ok' });
     } catch (err) {
       const reply = isJobbotError(err)
@@ -77,8 +77,35 @@ export function registerSlashCommand(app: App, deps: SlashCommandDeps): void {
       });
       if (isJobbotError(err)) log.info({ code: err.code }, err.userMessage);
       else log.error({ err, subcommand: sub.name }, 'subcommand failed');
-      if (!acked) await ackOnce(reply);
-      else await respond({ response_type: 'ephemeral', ...reply });
+      await post(respond, reply, log);
     }
   });
+}
+
+/**
+ * What a subcommand passes to `ctx.ack(reply)`: the first call wins, as with an ack, so `ack()` after
+ * opening a modal means "no answer" and a later reply is dropped.
+ */
+function firstAnswer(respond: RespondFn, log: Logger): (reply?: AckBody) => Promise<void> {
+  let answered = false;
+  return async (reply) => {
+    if (answered) return;
+    answered = true;
+    if (reply) await post(respond, reply, log);
+  };
+}
+
+/**
+ * Shown only to the caller unless the reply says in_channel. A failed post is logged, not thrown: the
+ * subcommand's work is done, and an apology would go the same failing way.
+ */
+async function post(respond: RespondFn, reply: AckBody, log: Logger): Promise<void> {
+  try {
+    await respond({ response_type: 'ephemeral', ...reply });
+  } catch (err) {
+    log.warn(
+      { err, code: 'slack_reply_failed' },
+      'could not post a slash command answer to its response_url',
+    );
+  }
 }

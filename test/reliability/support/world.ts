@@ -111,12 +111,12 @@ export async function untilDelivered(file: string, ms = 30_000): Promise<void> {
   await waitFor(() => pendingOutbox(file) === 0, ms, 'the outbox to drain');
 }
 
-/** `/job TEXT` through the driver; the dispatch number it acknowledged. */
+/** `/job TEXT` through the driver; the dispatch number it answered with. */
 export async function run(driver: SlackDriver, text: string): Promise<number> {
   const res = await driver.slashCommand({ command: '/job', text });
-  const ack = (res.ack as { text?: string } | undefined)?.text ?? '';
-  const m = /#(\d+)/.exec(ack);
-  if (!m) throw new Error(`not dispatched: ${ack}`);
+  const answer = (await res.answer()).text;
+  const m = /#(\d+)/.exec(answer);
+  if (!m) throw new Error(`not dispatched: ${answer}`);
   return Number(m[1]);
 }
 

@@ -1,10 +1,13 @@
 // SlackDriver plays the Slack side towards the app: slash commands, button clicks, menu selections,
 // modal submissions and closes, message and global shortcuts, Events API events, over HTTP (signed)
 // or Socket Mode. Each slash command / interaction gets a fresh trigger_id and response_url from the
-// emulator. After a view_submission the app's ack (response_action errors/update/push/clear, or
-// nothing = close) is applied to the emulator's views, as the Slack client would.
+// emulator. A slash command's visible answer (its ack body, or what the app posts to its response_url
+// afterwards) comes from `answer()` on what slashCommand returns. After a view_submission the app's
+// ack (response_action errors/update/push/clear, or nothing = close) is applied to the emulator's
+// views, as the Slack client would.
 
 import { recordSlashAck } from './driver-ack.js';
+import { type SlashAnswer, slashAnswer, sourceOf } from './driver-answer.js';
 import {
   type ActionSource,
   actionTs,
@@ -27,11 +30,12 @@ import {
   type Transport,
 } from './driver-transport.js';
 import { applySubmissionAck, submissionResponseUrls } from './driver-views.js';
-import type { JsonObject, StoredEphemeral, StoredMessage, StoredView } from './state.js';
+import type { JsonObject, StoredView } from './state.js';
 import { buildViewState, type StateValues, stateFor, type UserValue } from './view-state.js';
 import { closeModal } from './views-store.js';
 import type { SlackEmulator } from './web-api.js';
 
+export type { SlashAnswer } from './driver-answer.js';
 export type { ActionSource } from './driver-payloads.js';
 export type { DriverResponse, RequestOptions, Transport } from './driver-transport.js';
 export type { UserValue } from './view-state.js';
@@ -50,8 +54,19 @@ export interface SlackDriverOptions {
 export interface InteractionResponse extends DriverResponse {
   triggerId: string;
   responseUrl?: string;
-  /** A slash command's visible reply (its ack body), to click its buttons. */
+  /** A slash command's reply in its ack body, to click its buttons (see also `answer()`). */
   reply?: ActionSource;
+}
+
+export interface SlashCommandResponse extends InteractionResponse {
+  responseUrl: string;
+  /**
+   * What the person sees: the ack body if it had one, else the first post to this command's
+   * response_url, waited for up to `timeoutMs` (10 s); rejects if none comes or Slack refused it.
+   * With `orModal`, a modal opened with this command's trigger_id instead resolves undefined.
+   */
+  answer(opts?: { timeoutMs?: number; orModal?: false }): Promise<SlashAnswer>;
+  answer(opts: { timeoutMs?: number; orModal: true }): Promise<SlashAnswer | undefined>;
 }
 
 export interface ViewSubmissionResponse extends InteractionResponse {
@@ -94,7 +109,7 @@ export class SlackDriver {
   async slashCommand(
     p: { command: string; text?: string; user?: string; channel?: string },
     opts: RequestOptions = {},
-  ): Promise<InteractionResponse> {
+  ): Promise<SlashCommandResponse> {
     const user = p.user ?? this.emulator.defaultUser;
     const channel = this.emulator.channelId(p.channel ?? this.emulator.defaultChannel);
     const triggerId = this.emulator.issueTriggerId({ user });
@@ -109,7 +124,20 @@ export class SlackDriver {
     });
     const res = await this.send('slash', payload, opts);
     const reply = res.status === 200 ? recordSlashAck(this.state, { channel, user }, res.ack) : undefined;
-    return { ...res, triggerId, responseUrl, ...(reply ? { reply: sourceOf(reply) } : {}) };
+    const answer = slashAnswer(this.emulator, {
+      what: `\`${`${p.command} ${p.text ?? ''}`.trim()}\``,
+      res,
+      recorded: reply,
+      triggerId,
+      responseUrl,
+    });
+    return {
+      ...res,
+      triggerId,
+      responseUrl,
+      ...(reply ? { reply: sourceOf(reply) } : {}),
+      answer: answer as SlashCommandResponse['answer'],
+    };
   }
 
   /** Presses a button the app rendered (found by action_id; blockId/value disambiguate). */
@@ -374,8 +402,4 @@ export class SlackDriver {
     values[blockId] = { ...values[blockId], [actionId]: value };
     stored.view.state = { values };
   }
-}
-
-function sourceOf(reply: StoredEphemeral | StoredMessage): ActionSource {
-  return 'message_ts' in reply ? reply : { channel: reply.channel, ts: reply.ts };
 }

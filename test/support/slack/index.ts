@@ -6,6 +6,7 @@
 //   const driver = new SlackDriver({ emulator: slack, transport: 'http', appUrl: 'http://127.0.0.1:PORT' });
 //   const res = await driver.slashCommand({ command: '/jobbot', text: 'run', channel: 'jobs' });
 //   res.ack            // what the app acknowledged with (object, or undefined for an empty ack)
+//   (await res.answer()).text   // what the person sees: the ack body, or the response_url post
 //   await slack.waitForCall('views.open'); await driver.submitView({ values: { 'Job name': 'x' } });
 //   const msg = slack.postUserMessage({ channel: 'jobs', user: 'U0ALICE001', text: '',
 //     files: [{ name: 'job.yaml', content: 'kind: Job' }] });
@@ -26,6 +27,8 @@ export {
   type SentRequest,
   SlackDriver,
   type SlackDriverOptions,
+  type SlashAnswer,
+  type SlashCommandResponse,
   type Transport,
   type UserValue,
   type ViewSubmissionResponse,

@@ -5,7 +5,13 @@
 
 import { asBool, asString } from './http-util.js';
 import { checkMessageContent } from './methods-chat.js';
-import { type ResponseUrlTicket, randomId, type SlackState } from './state.js';
+import {
+  type ResponseUrlTicket,
+  randomId,
+  type SlackState,
+  type StoredEphemeral,
+  type StoredMessage,
+} from './state.js';
 
 export const RESPONSE_URL_MAX_USES = 5;
 export const RESPONSE_URL_TTL_MS = 30 * 60 * 1000;
@@ -28,6 +34,7 @@ export function issueResponseUrl(state: SlackState, baseUrl: string, ctx: Respon
 export interface ResponseUrlResult {
   status: number;
   body: Record<string, unknown>;
+  posted?: StoredMessage | StoredEphemeral;
 }
 
 export function handleResponseUrl(state: SlackState, id: string, body: unknown): ResponseUrlResult {
@@ -40,6 +47,7 @@ export function handleResponseUrl(state: SlackState, id: string, body: unknown):
     status: result.status,
     ...(result.body.ok === false ? { error: String(result.body.error) } : {}),
     time: state.now(),
+    ...(result.posted ? { posted: result.posted } : {}),
   });
   return result;
 }
@@ -83,24 +91,25 @@ function apply(state: SlackState, ticket: ResponseUrlTicket | undefined, body: u
   if (!ticket.channel) return failure(404, 'channel_not_found');
   const threadTs = asString(args.thread_ts);
   if (args.response_type === 'in_channel') {
-    state.addMessage({
+    const posted = state.addMessage({
       channel: ticket.channel,
       ...state.botMessageFields(),
       ...content,
       ...(threadTs ? { thread_ts: threadTs } : {}),
     });
-  } else {
-    state.ephemerals.push({
-      channel: ticket.channel,
-      user: ticket.user,
-      message_ts: state.nextTs(),
-      ...(threadTs ? { thread_ts: threadTs } : {}),
-      text: content.text,
-      ...(content.blocks ? { blocks: content.blocks } : {}),
-      via: 'response_url',
-    });
+    return { status: 200, body: { ok: true }, posted };
   }
-  return { status: 200, body: { ok: true } };
+  const posted: StoredEphemeral = {
+    channel: ticket.channel,
+    user: ticket.user,
+    message_ts: state.nextTs(),
+    ...(threadTs ? { thread_ts: threadTs } : {}),
+    text: content.text,
+    ...(content.blocks ? { blocks: content.blocks } : {}),
+    via: 'response_url',
+  };
+  state.ephemerals.push(posted);
+  return { status: 200, body: { ok: true }, posted };
 }
 
 function deleteOriginal(state: SlackState, ticket: ResponseUrlTicket): ResponseUrlResult {

@@ -150,6 +150,8 @@ export interface ResponseRecord {
   status: number;
   error?: string;
   time: number;
+  /** The message or ephemeral the post created (not a replace or delete of the original). */
+  posted?: StoredMessage | StoredEphemeral;
 }
 
 const ID_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';

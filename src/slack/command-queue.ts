@@ -1,0 +1,95 @@
+/**
+ * Slash commands acknowledged already, waiting for their listener. They start one per event-loop
+ * turn (a setImmediate chain that schedules the next only once the previous one's handler has
+ * returned control), so Node polls for I/O between two commands and a request arriving meanwhile is
+ * acknowledged without waiting behind a burst of command work (one `/job run --yes` costs ~5 ms of CPU;
+ * 200 back to back held the last acknowledgement for over a second, see BENCHMARKS.md section 1).
+ *
+ * And they wait while requests are still arriving: Node accepts only one new connection per loop
+ * turn while other work is queued for the next turn, so with a command in every turn a burst of 200
+ * requests on new connections took 200 commands' time to be accepted at all (p99 ~1 s for `/job help`
+ * in the benchmark). So commands start once no request has arrived for `quietMs`, or once the oldest
+ * has waited `maxDeferMs`, which bounds their delay under a steady stream of requests.
+ */
+
+export interface CommandQueueTiming {
+  /** Commands start once no request has arrived for this long... */
+  quietMs: number;
+  /** ...or once the oldest has waited this long. */
+  maxDeferMs: number;
+}
+
+export const COMMAND_QUEUE_TIMING: CommandQueueTiming = { quietMs: 5, maxDeferMs: 250 };
+
+export class CommandQueue<T> {
+  readonly #waiting: { item: T; at: number }[] = [];
+  readonly #running = new Set<Promise<void>>();
+  #scheduled = false;
+  #lastArrival = Number.NEGATIVE_INFINITY;
+
+  /** `run` must not reject: it handles its own failures. */
+  constructor(
+    private readonly run: (item: T) => Promise<void>,
+    private readonly timing: CommandQueueTiming = COMMAND_QUEUE_TIMING,
+    private readonly now: () => number = () => performance.now(),
+  ) {}
+
+  /** A request has arrived (any kind): commands hold back while they keep coming. */
+  arrived(): void {
+    this.#lastArrival = this.now();
+  }
+
+  push(item: T): void {
+    this.#waiting.push({ item, at: this.now() });
+    this.#schedule();
+  }
+
+  /** Commands not finished yet: waiting for their turn, or started and still working. */
+  get pending(): number {
+    return this.#waiting.length + this.#running.size;
+  }
+
+  /**
+   * Resolves once every command taken so far has finished, or after `graceMs`; returns how many
+   * were left unfinished. Polls with a timer, so the queue's own turns keep running.
+   */
+  async drain(graceMs: number): Promise<number> {
+    const deadline = Date.now() + graceMs;
+    while (this.pending > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    return this.pending;
+  }
+
+  /** How long the next command should still wait, in ms (0: it may start). */
+  #holdFor(): number {
+    const head = this.#waiting[0];
+    if (!head) return 0;
+    const t = this.now();
+    const quiet = this.#lastArrival + this.timing.quietMs - t;
+    const due = head.at + this.timing.maxDeferMs - t;
+    return Math.max(0, Math.min(quiet, due));
+  }
+
+  #schedule(): void {
+    if (this.#scheduled || this.#waiting.length === 0) return;
+    this.#scheduled = true;
+    const hold = this.#holdFor();
+    if (hold > 0) {
+      setTimeout(() => {
+        this.#scheduled = false;
+        this.#schedule();
+      }, hold);
+    } else setImmediate(() => this.#next());
+  }
+
+  #next(): void {
+    this.#scheduled = false;
+    // A request may have arrived in the poll phase just before this turn.
+    const entry = this.#holdFor() > 0 ? undefined : this.#waiting.shift();
+    if (entry) {
+      const started = this.run(entry.item).finally(() => this.#running.delete(started));
+      this.#running.add(started);
+    }
+    // Scheduled from inside a check-phase callback, the next one runs on the next loop iteration.
+    this.#schedule();
+  }
+}

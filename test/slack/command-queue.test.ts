@@ -1,0 +1,90 @@
+/**
+ * The queue of acknowledged slash commands (src/slack/command-queue.ts): one command per event-loop
+ * turn, in order; none while requests keep arriving, unless the oldest has waited `maxDeferMs`; and
+ * drain() waits for those taken.
+ */
+import { describe, expect, it } from 'vitest';
+import { CommandQueue } from '../../src/slack/command-queue.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('CommandQueue', () => {
+  it('starts one command per event-loop turn, in order', async () => {
+    const log: string[] = [];
+    const queue = new CommandQueue<string>(
+      async (item) => {
+        log.push(item);
+        // Work another part of Jobbot queued meanwhile runs before the next command.
+        setImmediate(() => log.push(`after ${item}`));
+      },
+      { quietMs: 0, maxDeferMs: 0 },
+    );
+    for (const item of ['a', 'b', 'c']) queue.push(item);
+    expect(log).toEqual([]);
+    await queue.drain(1_000);
+    await sleep(5);
+    expect(log).toEqual(['a', 'after a', 'b', 'after b', 'c', 'after c']);
+  });
+
+  it('holds commands while requests keep arriving, and starts them once they stop', async () => {
+    const started: number[] = [];
+    const queue = new CommandQueue<number>(
+      async () => {
+        started.push(performance.now());
+      },
+      { quietMs: 30, maxDeferMs: 5_000 },
+    );
+    queue.arrived();
+    queue.push(1);
+    let lastArrival = performance.now();
+    for (let i = 0; i < 6; i++) {
+      await sleep(10);
+      queue.arrived();
+      lastArrival = performance.now();
+    }
+    expect(started).toEqual([]);
+    await queue.drain(1_000);
+    expect(started).toHaveLength(1);
+    expect(started[0]! - lastArrival).toBeGreaterThanOrEqual(25);
+  });
+
+  it('starts a command that has waited maxDeferMs even while requests keep arriving', async () => {
+    const started: number[] = [];
+    const queue = new CommandQueue<number>(
+      async () => {
+        started.push(performance.now());
+      },
+      { quietMs: 1_000, maxDeferMs: 50 },
+    );
+    queue.arrived();
+    const pushed = performance.now();
+    queue.push(1);
+    const arriving = setInterval(() => queue.arrived(), 5);
+    try {
+      await queue.drain(1_000);
+    } finally {
+      clearInterval(arriving);
+    }
+    expect(started).toHaveLength(1);
+    expect(started[0]! - pushed).toBeGreaterThanOrEqual(45);
+    expect(started[0]! - pushed).toBeLessThan(500);
+  });
+
+  it('drains: waits for started commands to finish, or says how many were left', async () => {
+    let finished = 0;
+    const queue = new CommandQueue<number>(
+      async (ms) => {
+        await sleep(ms);
+        finished++;
+      },
+      { quietMs: 0, maxDeferMs: 0 },
+    );
+    queue.push(30);
+    queue.push(30);
+    expect(await queue.drain(1_000)).toBe(0);
+    expect(finished).toBe(2);
+    queue.push(500);
+    expect(await queue.drain(50)).toBe(1);
+    expect(queue.pending).toBe(1);
+  });
+});
