@@ -35,7 +35,7 @@ export function composeBatches(
   inner: DispatchNotifications,
   statusChanged: () => void,
 ): Batches {
-  const rules = deps.config.slack.batch ?? { after: 3, windowSeconds: 60 };
+  const rules = deps.config.slack.batch ?? { after: 10, windowSeconds: 60 };
   if (rules.after === 0)
     return { notifications: inner, divert: () => false, start: () => undefined, stop: async () => undefined };
   const store = new BatchRepository(deps.db);

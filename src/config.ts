@@ -118,7 +118,7 @@ const envSchema = z.object({
     .number({ error: 'must be a number of dispatches' })
     .int('must be a whole number of dispatches')
     .min(0, 'must be 0 (never batch) or more')
-    .default(3),
+    .default(10),
   JOBBOT_SLACK_BATCH_WINDOW_SECONDS: z.coerce
     .number({ error: 'must be a number of seconds' })
     .int('must be a whole number of seconds')

@@ -88,7 +88,7 @@ describe('migration 10: outbox indexes', () => {
   it('adds them to a database at schema 9', () => {
     const old = new Database(':memory:');
     migrate(old, migrations.slice(0, 9));
-    expect(migrate(old, migrations)).toEqual([10]);
+    expect(migrate(old, migrations.slice(0, 10))).toEqual([10]);
     const names = (
       old.prepare("select name from sqlite_schema where type = 'index'").all() as { name: string }[]
     ).map((r) => r.name);

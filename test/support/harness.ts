@@ -61,6 +61,9 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     // The emulator enforces no rate limits unless a test asks (enforceRateLimits), so Jobbot need not
     // pace its Slack calls to them either; test/slack/notifier-pacing.test.ts covers the pacing.
     JOBBOT_SLACK_PACING: 'false',
+    // One thread per dispatch, however many a test sends into one channel: most tests follow a
+    // dispatch's thread. test/e2e/batches.test.ts and test/slack/batch-notifier.test.ts cover batches.
+    JOBBOT_SLACK_BATCH_AFTER: '0',
     ...opts.env,
   };
   const config = loadConfig({ env, cwd: dir, home: dir, inCluster: false });

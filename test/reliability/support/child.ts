@@ -54,6 +54,8 @@ export async function startChildWorld(opts: { speed: number }): Promise<ChildWor
     LOG_LEVEL: 'info',
     // As in the harness: the emulator enforces no Slack rate limits here, so Jobbot does not pace.
     JOBBOT_SLACK_PACING: 'false',
+    // Threads, as the reliability checks read them; batches have their own tests.
+    JOBBOT_SLACK_BATCH_AFTER: '0',
   };
   const processes: JobbotProcess[] = [];
   const world: ChildWorld = {
