@@ -4,7 +4,7 @@
  */
 
 import type { webApi } from '@slack/bolt';
-import type { Config } from './config.js';
+import { type Config, SLACK_BATCH_DEFAULTS } from './config.js';
 import type { Logger } from './logger.js';
 import type { DispatchNotifications } from './services/dispatches.js';
 import { createNotifierClient } from './slack/app.js';
@@ -35,7 +35,7 @@ export function composeBatches(
   inner: DispatchNotifications,
   statusChanged: () => void,
 ): Batches {
-  const rules = deps.config.slack.batch ?? { after: 10, windowSeconds: 60 };
+  const rules = deps.config.slack.batch ?? SLACK_BATCH_DEFAULTS;
   if (rules.after === 0)
     return { notifications: inner, divert: () => false, start: () => undefined, stop: async () => undefined };
   const store = new BatchRepository(deps.db);

@@ -75,6 +75,9 @@ const HELP: Record<string, string> = {
   SLACK_APP_TOKEN: `an App-Level Token with the connections:write scope (starts with xapp-) under "Basic Information > App-Level Tokens" of ${MANIFEST_HINT}`,
 };
 
+/** Busy channels (README, "Busy channels"): ten a minute is where threads start to lag behind Slack. */
+export const SLACK_BATCH_DEFAULTS = { after: 10, windowSeconds: 60 } as const;
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 const envSchema = z.object({
@@ -118,13 +121,13 @@ const envSchema = z.object({
     .number({ error: 'must be a number of dispatches' })
     .int('must be a whole number of dispatches')
     .min(0, 'must be 0 (never batch) or more')
-    .default(10),
+    .default(SLACK_BATCH_DEFAULTS.after),
   JOBBOT_SLACK_BATCH_WINDOW_SECONDS: z.coerce
     .number({ error: 'must be a number of seconds' })
     .int('must be a whole number of seconds')
     .min(1, 'must be at least 1')
     .max(3600, 'must be at most 3600 (an hour)')
-    .default(60),
+    .default(SLACK_BATCH_DEFAULTS.windowSeconds),
   JOBBOT_API_RATE_PER_MINUTE: z.coerce
     .number({ error: 'must be a number of requests' })
     .int('must be a whole number of requests')

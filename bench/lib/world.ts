@@ -106,21 +106,10 @@ export class World {
 
   /** An API token made with `/job token create`, as a CI admin would. */
   async token(label: string): Promise<string> {
-    const before = this.slack.state.responses.length;
     const res = await this.slash(`token create ${label}`);
-    // The answer is in the acknowledgement, or (commands are acknowledged at once) sent to response_url.
-    const answer = async () => {
-      for (const deadline = Date.now() + 10_000; Date.now() < deadline; await sleep(20)) {
-        const posted = this.slack.state.responses
-          .slice(before)
-          .find((r) => JSON.stringify(r.body).includes('jbt_'));
-        if (posted) return JSON.stringify(posted.body);
-      }
-      return '';
-    };
-    const text = /jbt_/.test(res.body) ? res.body : await answer();
+    const [text = ''] = await this.answers([res], 10_000);
     const m = /(jbt_[A-Za-z0-9_-]{43})/.exec(text);
-    if (!m) throw new Error(`no token in: ${text || res.body}`);
+    if (!m) throw new Error(`no token in: ${text}`);
     return m[1]!;
   }
 

@@ -1,8 +1,9 @@
 /**
  * Builds the Bolt App on the transport the settings choose: Socket Mode when SLACK_APP_TOKEN is set
  * (no public URL needed), otherwise HTTP, where our own HTTP server hands /slack/events to our
- * receiver (receiver.ts: Bolt's HTTP handling, but slash commands acknowledged at once). Authorization uses the identity learnt from auth.test instead of letting Bolt call it
- * in its constructor, because Bolt caches a failed call forever and a Slack outage at start-up would
+ * receiver (receiver.ts: Bolt's HTTP handling, but slash commands acknowledged at once).
+ * Authorization uses the identity learnt from auth.test instead of letting Bolt call it in its
+ * constructor, because Bolt caches a failed call forever and a Slack outage at start-up would
  * otherwise break every later request.
  */
 import type { RequestListener } from 'node:http';

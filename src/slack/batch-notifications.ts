@@ -78,7 +78,7 @@ export class BatchAwareNotifications implements DispatchNotifications {
     const joined = this.guard(d, () => this.batches.adopt(d.number, d.channel ?? '')) !== undefined;
     if (joined) {
       // What the thread would have said so far, said by the batch.
-      if (isTerminal(d.state as DispatchStateName) || runningNow(d)) this.recordState(d);
+      this.recordState(d);
       this.wake();
     }
     return joined;

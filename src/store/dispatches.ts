@@ -377,13 +377,7 @@ export class DispatchRepository {
       'select content from dispatch_logs where dispatch_number = ? and pod = ? and container = ? and previous = ?',
     );
     return rows.map((r) => ({
-      pod: String(r.pod),
-      container: String(r.container),
-      init: r.init === 1,
-      previous: r.previous === 1,
-      originalBytes: Number(r.original_bytes),
-      truncated: r.truncated === 1,
-      error: (r.error as string | null) ?? null,
+      ...logMetaFrom(r),
       open: () => {
         const row = content.get(number, r.pod, r.container, r.previous) as { content: Buffer } | undefined;
         return inflate(row?.content ?? gzipSync(''));
@@ -398,13 +392,7 @@ export class DispatchRepository {
       )
       .all(number) as Row[];
     return rows.map((r) => ({
-      pod: String(r.pod),
-      container: String(r.container),
-      init: r.init === 1,
-      previous: r.previous === 1,
-      originalBytes: Number(r.original_bytes),
-      truncated: r.truncated === 1,
-      error: (r.error as string | null) ?? null,
+      ...logMetaFrom(r),
       text: gunzipSync(r.content as Buffer).toString('utf8'),
     }));
   }
@@ -421,4 +409,17 @@ function inflate(gzipped: Buffer): Readable {
   const gunzip = createGunzip();
   source.on('error', (err) => gunzip.destroy(err));
   return source.pipe(gunzip);
+}
+
+/** A stored log's row without its content. */
+function logMetaFrom(r: Row): Omit<StoredLog, 'text'> {
+  return {
+    pod: String(r.pod),
+    container: String(r.container),
+    init: r.init === 1,
+    previous: r.previous === 1,
+    originalBytes: Number(r.original_bytes),
+    truncated: r.truncated === 1,
+    error: (r.error as string | null) ?? null,
+  };
 }

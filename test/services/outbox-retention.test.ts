@@ -7,16 +7,14 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/logger.js';
 import { LogRetention, OUTBOX_KEEP_DAYS } from '../../src/services/retention.js';
 import { type Db, openDatabase } from '../../src/store/db.js';
-import { DefinitionRepository } from '../../src/store/definitions.js';
-import { DispatchRepository } from '../../src/store/dispatches.js';
 import { OutboxRepository } from '../../src/store/outbox.js';
 import { PipelineRepository } from '../../src/store/pipelines.js';
+import { bareDefinition, channelDispatch } from '../support/seed.js';
 
 const NOW = new Date('2026-03-10T00:00:00.000Z');
 const daysAgo = (d: number) => new Date(NOW.getTime() - d * 86_400_000).toISOString();
 const OLD = daysAgo(OUTBOX_KEEP_DAYS + 2);
 const RECENT = daysAgo(OUTBOX_KEEP_DAYS - 1);
-const alice = { kind: 'slack' as const, id: 'U0ALICE', name: 'alice' };
 
 let db: Db;
 let outbox: OutboxRepository;
@@ -47,34 +45,8 @@ beforeEach(() => {
 
 let definitionId: number | undefined;
 function aDispatch(): number {
-  definitionId ??= new DefinitionRepository(db).create(
-    {
-      name: 'pi',
-      cluster: 'alpha',
-      namespace: 'jobs',
-      description: '',
-      source: 'yaml',
-      template: {},
-      yaml: null,
-    },
-    alice,
-    OLD,
-  ).id;
-  return new DispatchRepository(db).create(
-    {
-      definitionId,
-      definitionName: 'pi',
-      revision: 1,
-      cluster: 'alpha',
-      namespace: 'jobs',
-      overrides: {},
-      actor: alice,
-      sourceChannel: 'C1',
-      channel: 'C1',
-    },
-    (n) => ({ jobName: `pi-${n}`, spec: {} }),
-    OLD,
-  ).number;
+  definitionId ??= bareDefinition(db);
+  return channelDispatch(db, { definitionId, channel: 'C1', at: OLD });
 }
 
 function queue(n: number, kind: 'post' | 'reply' | 'update', deliveredAt?: string): number {

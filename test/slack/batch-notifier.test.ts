@@ -7,15 +7,14 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/logger.js';
 import { BatchNotifier } from '../../src/slack/batch-notifier.js';
-import { PacedWebClient } from '../../src/slack/paced-client.js';
-import { SLACK_PUBLISHED_LIMITS, SlackPacer } from '../../src/slack/pacing.js';
 import { markerFor } from '../../src/slack/sent-check.js';
 import { BatchRepository } from '../../src/store/batches.js';
 import { type Db, openDatabase } from '../../src/store/db.js';
 import { DispatchRepository } from '../../src/store/dispatches.js';
+import { pacedClient } from '../support/paced-client.js';
 import { bareDefinition, channelDispatch } from '../support/seed.js';
-import { type SlackEmulator, silentLogger, startSlackEmulator } from '../support/slack/index.js';
-import { type RateLimitPolicy, SLACK_RATE_LIMITS } from '../support/slack/rate-limits.js';
+import { type SlackEmulator, startSlackEmulator } from '../support/slack/index.js';
+import { fasterLimits, SLACK_RATE_LIMITS } from '../support/slack/rate-limits.js';
 
 const SPEED = 5;
 const CHANNEL = 'C0BATCH001';
@@ -61,17 +60,7 @@ function finish(number: number, state: 'succeeded' | 'failed', verdict: string):
 }
 
 function start(opts: { limits?: boolean; summaryGapMs?: number } = {}): BatchNotifier {
-  const pacer = new SlackPacer(SLACK_PUBLISHED_LIMITS, 60_000 / SPEED);
-  const client = new PacedWebClient(
-    slack.config.botToken,
-    {
-      slackApiUrl: slack.apiUrl,
-      retryConfig: { retries: 0 },
-      rejectRateLimitedCalls: true,
-      logger: silentLogger(),
-    },
-    pacer,
-  );
+  const { client, pacer } = pacedClient(slack, SPEED);
   notifier = new BatchNotifier(batches, client, createLogger('silent'), {
     command: '/job',
     ...(opts.limits === false ? {} : { pacer }),
@@ -81,13 +70,6 @@ function start(opts: { limits?: boolean; summaryGapMs?: number } = {}): BatchNot
   });
   notifier.wake();
   return notifier;
-}
-
-/** Slack's published limits with its minute SPEED times shorter, as the pacer counts them here. */
-function faster(policy: RateLimitPolicy): RateLimitPolicy {
-  const scale = (table: RateLimitPolicy['perMethod']) =>
-    Object.fromEntries(Object.entries(table).map(([m, b]) => [m, { ...b, perMinute: b.perMinute * SPEED }]));
-  return { perMethod: scale(policy.perMethod), perChannel: scale(policy.perChannel) };
 }
 
 async function until(check: () => boolean, what: string, ms = 10_000): Promise<void> {
@@ -104,6 +86,23 @@ const summaries = () => slack.callsTo('chat.postMessage').filter((c) => ok(c) &&
 const replies = () => slack.callsTo('chat.postMessage').filter((c) => ok(c) && c.args.thread_ts);
 const updates = () => slack.callsTo('chat.update').filter(ok);
 const replyText = () => replies().map((c) => String(c.args.text));
+
+/**
+ * A batch whose summary is in Slack and whose reply for the first member's change was started when
+ * the notifier stopped: in doubt, as after a crash during the call. The notifier is left stopped.
+ */
+async function replyInDoubt() {
+  const numbers = members(2);
+  start({ limits: false });
+  await until(() => summaries().length === 1, 'the summary');
+  await notifier?.stop();
+  notifier = undefined;
+  batches.record(numbers[0]!, 'running', null, now());
+  const b = batches.active()[0]!;
+  const change = batches.changes(b.id, 0)[0]!;
+  batches.sending(b.id, change.seq);
+  return { numbers, b, change };
+}
 
 describe('a channel batch in Slack', () => {
   it('posts one summary, replies with the changes as ranges, and ends with every verdict', async () => {
@@ -137,7 +136,7 @@ describe('a channel batch in Slack', () => {
   });
 
   it('keeps within Slack’s limits: changes arriving faster than a post a second are gathered', async () => {
-    const limits = slack.enforceRateLimits(faster(SLACK_RATE_LIMITS));
+    const limits = slack.enforceRateLimits(fasterLimits(SLACK_RATE_LIMITS, SPEED));
     const numbers = members(60);
     start();
     // A change every 10 ms for 1.2 s: 120 changes, at most ~8 posts allowed in that time here.
@@ -176,40 +175,25 @@ describe('a channel batch in Slack', () => {
   });
 
   it('does not post a reply twice when a crash left it in doubt and Slack has it', async () => {
-    const numbers = members(2);
-    start({ limits: false });
-    await until(() => summaries().length === 1, 'the summary');
-    await notifier?.stop();
-    notifier = undefined;
     // As if the process died during the reply's call after Slack had posted it.
-    batches.record(numbers[0]!, 'running', null, now());
-    const b = batches.active()[0]!;
-    const [change] = batches.changes(b.id, 0);
-    batches.sending(b.id, change!.seq);
+    const { numbers, b, change } = await replyInDoubt();
     slack.state.addMessage({
       channel: CHANNEL,
       thread_ts: b.messageTs!,
       ...slack.state.botMessageFields(),
       text: 'Running (1): earlier attempt',
-      metadata: markerFor(`batch:${b.id}:reply:${change!.seq}@${b.openedAt}`),
+      metadata: markerFor(`batch:${b.id}:reply:${change.seq}@${b.openedAt}`),
     } as never);
     // And a second change the earlier attempt did not cover.
     batches.record(numbers[1]!, 'running', null, now());
     start({ limits: false });
     await until(() => replyText().length === 1, 'the reply of the second change');
     expect(replyText()).toEqual([`Running (1): #${numbers[1]}`]);
-    expect(batches.get(b.id)?.repliedSeq).toBe(change!.seq + 1);
+    expect(batches.get(b.id)?.repliedSeq).toBe(change.seq + 1);
   });
 
   it('sends a reply in doubt that Slack does not have, once, with the same changes', async () => {
-    const numbers = members(2);
-    start({ limits: false });
-    await until(() => summaries().length === 1, 'the summary');
-    await notifier?.stop();
-    notifier = undefined;
-    batches.record(numbers[0]!, 'running', null, now());
-    const b = batches.active()[0]!;
-    batches.sending(b.id, batches.changes(b.id, 0)[0]!.seq);
+    const { numbers } = await replyInDoubt();
     batches.record(numbers[1]!, 'running', null, now());
     start({ limits: false });
     await until(() => replyText().length === 2, 'both replies');

@@ -7,18 +7,16 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/logger.js';
 import { SlackNotifier } from '../../src/slack/notifier.js';
-import { PacedWebClient } from '../../src/slack/paced-client.js';
-import { SLACK_PUBLISHED_LIMITS, SlackPacer } from '../../src/slack/pacing.js';
 import { type Db, openDatabase } from '../../src/store/db.js';
-import { DefinitionRepository } from '../../src/store/definitions.js';
 import { DispatchRepository } from '../../src/store/dispatches.js';
 import { OutboxRepository } from '../../src/store/outbox.js';
-import { type SlackEmulator, silentLogger, startSlackEmulator } from '../support/slack/index.js';
-import { type RateLimitPolicy, SLACK_RATE_LIMITS } from '../support/slack/rate-limits.js';
+import { pacedClient } from '../support/paced-client.js';
+import { bareDefinition, channelDispatch } from '../support/seed.js';
+import { type SlackEmulator, startSlackEmulator } from '../support/slack/index.js';
+import { fasterLimits, SLACK_RATE_LIMITS } from '../support/slack/rate-limits.js';
 
 const SPEED = 5;
 const CHANNELS = ['C0PACE0001', 'C0PACE0002', 'C0PACE0003', 'C0PACE0004'];
-const alice = { kind: 'slack' as const, id: 'U0ALICE', name: 'alice' };
 
 let slack: SlackEmulator;
 let db: Db;
@@ -32,48 +30,17 @@ beforeEach(async () => {
   db = openDatabase(':memory:');
   outbox = new OutboxRepository(db);
   const dispatches = new DispatchRepository(db);
-  const def = new DefinitionRepository(db).create(
-    {
-      name: 'pi',
-      cluster: 'alpha',
-      namespace: 'jobs',
-      description: '',
-      source: 'yaml',
-      template: {},
-      yaml: null,
-    },
-    alice,
-    't',
-  );
+  const definitionId = bareDefinition(db);
   numbers = CHANNELS.map((channel) => {
     slack.addChannel({ id: channel, name: channel.toLowerCase(), members: [slack.defaultUser] });
-    return dispatches.create(
-      {
-        definitionId: def.id,
-        definitionName: 'pi',
-        revision: 1,
-        cluster: 'alpha',
-        namespace: 'jobs',
-        overrides: {},
-        actor: { ...alice, id: slack.defaultUser },
-        sourceChannel: channel,
-        channel,
-      },
-      (n) => ({ jobName: `pi-${n}`, spec: { metadata: { name: `pi-${n}` } } }),
-      new Date().toISOString(),
-    ).number;
+    return channelDispatch(db, {
+      definitionId,
+      channel,
+      at: new Date().toISOString(),
+      actorId: slack.defaultUser,
+    });
   });
-  const pacer = new SlackPacer(SLACK_PUBLISHED_LIMITS, 60_000 / SPEED);
-  const client = new PacedWebClient(
-    slack.config.botToken,
-    {
-      slackApiUrl: slack.apiUrl,
-      retryConfig: { retries: 0 },
-      rejectRateLimitedCalls: true,
-      logger: silentLogger(),
-    },
-    pacer,
-  );
+  const { client, pacer } = pacedClient(slack, SPEED);
   notifier = new SlackNotifier(outbox, dispatches, client, createLogger('silent'), {
     firstRetryMs: 20,
     maxRetryMs: 100,
@@ -90,13 +57,6 @@ afterEach(async () => {
 const now = () => new Date().toISOString();
 const msg = (text: string) => ({ text });
 
-/** Slack's published limits with its minute SPEED times shorter, as the pacer counts them here. */
-function faster(policy: RateLimitPolicy): RateLimitPolicy {
-  const scale = (table: RateLimitPolicy['perMethod']) =>
-    Object.fromEntries(Object.entries(table).map(([m, b]) => [m, { ...b, perMinute: b.perMinute * SPEED }]));
-  return { perMethod: scale(policy.perMethod), perChannel: scale(policy.perChannel) };
-}
-
 async function delivered(ms = 10_000): Promise<void> {
   const deadline = Date.now() + ms;
   while (outbox.pendingCount() > 0) {
@@ -110,7 +70,7 @@ const posts = (channel?: string) =>
 
 describe('SlackNotifier within Slack rate limits', () => {
   it('delivers the threads of several channels at once, each within its channel limit', async () => {
-    const limits = slack.enforceRateLimits(faster(SLACK_RATE_LIMITS));
+    const limits = slack.enforceRateLimits(fasterLimits(SLACK_RATE_LIMITS, SPEED));
     for (const n of numbers) {
       outbox.enqueue(n, 'post', msg(`#${n}`), now());
       for (let i = 0; i < 7; i++) outbox.enqueue(n, 'reply', msg(`#${n} reply ${i}`), now());

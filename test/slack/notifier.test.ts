@@ -3,9 +3,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/logger.js';
 import { SlackNotifier } from '../../src/slack/notifier.js';
 import { type Db, openDatabase } from '../../src/store/db.js';
-import { DefinitionRepository } from '../../src/store/definitions.js';
 import { DispatchRepository } from '../../src/store/dispatches.js';
 import { OutboxRepository } from '../../src/store/outbox.js';
+import { bareDefinition, channelDispatch } from '../support/seed.js';
 import { type SlackEmulator, silentLogger, startSlackEmulator } from '../support/slack/index.js';
 
 let slack: SlackEmulator;
@@ -14,42 +14,19 @@ let outbox: OutboxRepository;
 let dispatches: DispatchRepository;
 let notifier: SlackNotifier;
 let number: number;
-const alice = { kind: 'slack' as const, id: 'U0ALICE', name: 'alice' };
 
 beforeEach(async () => {
   slack = await startSlackEmulator();
   db = openDatabase(':memory:');
   outbox = new OutboxRepository(db);
   dispatches = new DispatchRepository(db);
-  const def = new DefinitionRepository(db).create(
-    {
-      name: 'pi',
-      cluster: 'alpha',
-      namespace: 'jobs',
-      description: '',
-      source: 'yaml',
-      template: {},
-      yaml: null,
-    },
-    alice,
-    't',
-  );
-  const d = dispatches.create(
-    {
-      definitionId: def.id,
-      definitionName: 'pi',
-      revision: 1,
-      cluster: 'alpha',
-      namespace: 'jobs',
-      overrides: {},
-      actor: { ...alice, id: slack.defaultUser },
-      sourceChannel: slack.defaultChannel,
-      channel: slack.channelId(slack.defaultChannel),
-    },
-    (n) => ({ jobName: `pi-${n}`, spec: { metadata: { name: `pi-${n}` } } }),
-    new Date().toISOString(),
-  );
-  number = d.number;
+  const definitionId = bareDefinition(db);
+  number = channelDispatch(db, {
+    definitionId,
+    channel: slack.channelId(slack.defaultChannel),
+    at: new Date().toISOString(),
+    actorId: slack.defaultUser,
+  });
   const client = new webApi.WebClient(slack.config.botToken, {
     slackApiUrl: slack.apiUrl,
     retryConfig: { retries: 0 },

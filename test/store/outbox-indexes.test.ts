@@ -6,15 +6,13 @@
 import Database from 'better-sqlite3';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { type Db, openDatabase } from '../../src/store/db.js';
-import { DefinitionRepository } from '../../src/store/definitions.js';
-import { DispatchRepository } from '../../src/store/dispatches.js';
 import { migrate } from '../../src/store/migrate.js';
 import { migrations } from '../../src/store/migrations/index.js';
 import { OutboxRepository } from '../../src/store/outbox.js';
 import { PipelineRepository } from '../../src/store/pipelines.js';
+import { bareDefinition, channelDispatch } from '../support/seed.js';
 
 const at = '2026-03-10T00:00:00.000Z';
-const alice = { kind: 'slack' as const, id: 'U0ALICE', name: 'alice' };
 
 let db: Db;
 
@@ -54,34 +52,7 @@ function unindexed(detail: string, table: string): string[] {
 }
 
 function aDispatch(): number {
-  const def = new DefinitionRepository(db).create(
-    {
-      name: 'pi',
-      cluster: 'alpha',
-      namespace: 'jobs',
-      description: '',
-      source: 'yaml',
-      template: {},
-      yaml: null,
-    },
-    alice,
-    at,
-  );
-  return new DispatchRepository(db).create(
-    {
-      definitionId: def.id,
-      definitionName: 'pi',
-      revision: 1,
-      cluster: 'alpha',
-      namespace: 'jobs',
-      overrides: {},
-      actor: alice,
-      sourceChannel: 'C1',
-      channel: 'C1',
-    },
-    (n) => ({ jobName: `pi-${n}`, spec: {} }),
-    at,
-  ).number;
+  return channelDispatch(db, { definitionId: bareDefinition(db), channel: 'C1', at });
 }
 
 describe('migration 10: outbox indexes', () => {

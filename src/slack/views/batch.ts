@@ -28,14 +28,6 @@ const GROUP_OF: Record<string, Group> = {
   cancelled: 'cancelled',
 };
 
-const GROUP_LABEL: Record<Group, string> = {
-  starting: 'starting',
-  running: 'running',
-  succeeded: 'succeeded',
-  failed: 'failed',
-  cancelled: 'cancelled',
-};
-
 const GROUP_ICON: Record<Group, string> = {
   starting: stateIcon('pending'),
   running: stateIcon('running'),
@@ -46,36 +38,33 @@ const GROUP_ICON: Record<Group, string> = {
 
 const ORDER: Group[] = ['starting', 'running', 'succeeded', 'failed', 'cancelled'];
 
-/** "#1–#3, #7" from sorted or unsorted numbers. */
-export function numberRanges(numbers: readonly number[]): string[] {
+/** Runs of consecutive numbers, each written "#1–#3" or "#7", with how many it covers. */
+function runsOf(numbers: readonly number[]): { text: string; size: number }[] {
   const sorted = [...new Set(numbers)].sort((a, b) => a - b);
-  const out: string[] = [];
+  const out: { text: string; size: number }[] = [];
   for (let i = 0; i < sorted.length; ) {
     let j = i;
     while (j + 1 < sorted.length && sorted[j + 1] === (sorted[j] ?? 0) + 1) j++;
-    out.push(j === i ? `#${sorted[i]}` : `#${sorted[i]}–#${sorted[j]}`);
+    out.push({ text: j === i ? `#${sorted[i]}` : `#${sorted[i]}–#${sorted[j]}`, size: j - i + 1 });
     i = j + 1;
   }
   return out;
 }
 
-/** Ranges joined within `budget` characters, with "and N more" for the dispatches left out. */
-function rangesText(numbers: readonly number[], budget = LINE_BUDGET): string {
-  const ranges = numberRanges(numbers);
-  let text = '';
-  let shown = 0;
-  for (const r of ranges) {
-    if (text.length + r.length + 2 > budget) break;
-    text = text ? `${text}, ${r}` : r;
-    shown++;
-  }
-  const left = ranges.slice(shown).reduce((n, r) => n + rangeSize(r), 0);
-  return left > 0 ? `${text} and ${left} more` : text;
+/** "#1–#3, #7" from sorted or unsorted numbers. */
+export function numberRanges(numbers: readonly number[]): string[] {
+  return runsOf(numbers).map((r) => r.text);
 }
 
-function rangeSize(r: string): number {
-  const m = /^#(\d+)(?:–#(\d+))?$/.exec(r);
-  return m ? Number(m[2] ?? m[1]) - Number(m[1]) + 1 : 1;
+/** Ranges joined within `budget` characters, with "and N more" for the dispatches left out. */
+function rangesText(numbers: readonly number[], budget = LINE_BUDGET): string {
+  let text = '';
+  let left = 0;
+  for (const r of runsOf(numbers)) {
+    if (left > 0 || text.length + r.text.length + 2 > budget) left += r.size;
+    else text = text ? `${text}, ${r.text}` : r.text;
+  }
+  return left > 0 ? `${text} and ${left} more` : text;
 }
 
 export interface BatchSummaryView {
@@ -93,7 +82,7 @@ export function batchCounts(members: readonly BatchMemberRow[]): Record<Group, n
 
 function countsLine(counts: Record<Group, number>): string {
   return ORDER.filter((g) => counts[g] > 0)
-    .map((g) => `${GROUP_ICON[g]} ${counts[g]} ${GROUP_LABEL[g]}`)
+    .map((g) => `${GROUP_ICON[g]} ${counts[g]} ${g}`)
     .join(' · ');
 }
 
@@ -137,7 +126,7 @@ export function batchSummaryMessage(v: BatchSummaryView): MessageBody {
 
 function plainCounts(counts: Record<Group, number>): string {
   return ORDER.filter((g) => counts[g] > 0)
-    .map((g) => `${counts[g]} ${GROUP_LABEL[g]}`)
+    .map((g) => `${counts[g]} ${g}`)
     .join(', ');
 }
 
