@@ -48,6 +48,8 @@ export class BatchAwareNotifications implements DispatchNotifications {
     this.recordState(d);
     // A status message posted before the dispatch joined keeps showing the truth.
     if (d.messageTs) this.inner.changed(d);
+    // The summary's counts change with every state (starting → running) even when no change is told.
+    this.wake();
     this.statusChanged();
   }
 
