@@ -49,6 +49,7 @@ export function composeBatches(
       pacer: deps.slackPacer,
       firstRetryMs: deps.timing.slackFirstRetryMs,
       maxRetryMs: deps.timing.slackMaxRetryMs,
+      settleMs: deps.timing.slackTimeoutMs,
     },
   );
   const wrapper = new BatchAwareNotifications(

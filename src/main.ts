@@ -194,6 +194,7 @@ export async function start(config: Config, options: StartOptions = {}): Promise
       firstRetryMs: timing.slackFirstRetryMs,
       maxRetryMs: timing.slackMaxRetryMs,
       uploadTimeoutMs: timing.slackTimeoutMs,
+      settleMs: timing.slackTimeoutMs,
       pacer: slackPacer,
       divert: (d) => batches.divert(d),
     },

@@ -33,6 +33,8 @@ export interface BatchNotifierOptions {
   summaryGapMs?: number;
   firstRetryMs?: number;
   maxRetryMs?: number;
+  /** Least wait after a call whose outcome is unknown (see DeliveryOptions.settleMs). */
+  settleMs?: number;
 }
 
 /** A burst of wakes (one per change) runs a pass at most this often. */
@@ -241,10 +243,12 @@ export class BatchNotifier {
       return Number.POSITIVE_INFINITY;
     }
     const previous = this.#backoff.get(b.id)?.delayMs;
-    const delayMs =
+    const backoff =
       failure.kind === 'rate_limited'
         ? failure.retryAfterMs
         : Math.min(this.#maxRetryMs, previous ? previous * 2 : this.#firstRetryMs);
+    const unknown = failure.kind === 'transient' && failure.maybeSent;
+    const delayMs = unknown ? Math.max(backoff, this.options.settleMs ?? 0) : backoff;
     this.#backoff.set(b.id, { at: now + delayMs, delayMs });
     this.log.warn({ batch: b.id, err, retryInMs: delayMs }, 'a batch message to Slack failed; trying again');
     return delayMs;

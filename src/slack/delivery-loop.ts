@@ -44,6 +44,12 @@ export interface DeliveryOptions {
   now?: () => Date;
   firstRetryMs?: number;
   maxRetryMs?: number;
+  /**
+   * After a call whose outcome is unknown (a timeout above all), the next attempt waits at least this
+   * long: Slack may still be carrying out the abandoned call, and the next attempt first looks for
+   * its message, which must have landed by then or it is posted twice. The client's timeout.
+   */
+  settleMs?: number;
   /** Threads delivered at once (default 4): HTTP calls in flight, since only ready entries start. */
   concurrency?: number;
 }
@@ -78,6 +84,7 @@ export class DeliveryLoop<E extends QueuedEntry> {
   readonly #now: () => Date;
   readonly #firstRetryMs: number;
   readonly #maxRetryMs: number;
+  readonly #settleMs: number;
   readonly #concurrency: number;
 
   /**
@@ -96,6 +103,7 @@ export class DeliveryLoop<E extends QueuedEntry> {
     this.#now = options.now ?? (() => new Date());
     this.#firstRetryMs = options.firstRetryMs ?? 1_000;
     this.#maxRetryMs = options.maxRetryMs ?? 60_000;
+    this.#settleMs = options.settleMs ?? 0;
     this.#concurrency = Math.max(1, options.concurrency ?? 4);
   }
 
@@ -228,9 +236,11 @@ export class DeliveryLoop<E extends QueuedEntry> {
         return;
       }
       const limited = failure.kind === 'rate_limited';
-      const delay = limited
+      const backoff = limited
         ? failure.retryAfterMs
         : Math.min(this.#maxRetryMs, this.#firstRetryMs * 2 ** Math.min(entry.attempts, 10));
+      const unknown = failure.kind === 'transient' && failure.maybeSent;
+      const delay = unknown ? Math.max(backoff, this.#settleMs) : backoff;
       const reason = limited ? 'ratelimited' : failure.reason;
       // Once in doubt, an entry stays so until delivered: this failure may come from the look-up itself.
       const maybeSent = Boolean(entry.inDoubt) || (failure.kind === 'transient' && failure.maybeSent);

@@ -115,6 +115,33 @@ describe('SlackNotifier', () => {
     expect(slack.messages(d.channel!).filter((m) => m.text === '#1 pending')).toHaveLength(1);
   });
 
+  it('waits for a call it gave up on to land before looking for its message, so posts it once', async () => {
+    await notifier.stop();
+    // Slack answers after the client's timeout, and still posts the message.
+    const client = new webApi.WebClient(slack.config.botToken, {
+      slackApiUrl: slack.apiUrl,
+      retryConfig: { retries: 0 },
+      rejectRateLimitedCalls: true,
+      logger: silentLogger(),
+      timeout: 150,
+    });
+    notifier = new SlackNotifier(outbox, dispatches, client, createLogger('silent'), {
+      firstRetryMs: 10,
+      maxRetryMs: 100,
+      settleMs: 150,
+    });
+    slack.fail('chat.postMessage', { delayMs: 250 });
+    outbox.enqueue(number, 'post', msg('#1 pending'), now());
+    outbox.enqueue(number, 'reply', msg('one'), now());
+    notifier.wake();
+    await until(() => outbox.pendingCount() === 0);
+    // The abandoned call lands 250 ms after it was made, whatever the outbox thinks by then.
+    await new Promise((r) => setTimeout(r, 300));
+    const d = dispatches.get(number)!;
+    expect(slack.messages(d.channel!).filter((m) => m.text === '#1 pending')).toHaveLength(1);
+    expect(slack.thread(d.channel!, d.messageTs!).map((m) => m.text)).toEqual(['#1 pending', 'one']);
+  });
+
   it('honours Retry-After on 429 and then delivers', async () => {
     slack.rateLimit('chat.postMessage', { times: 1, retryAfterSeconds: 1 });
     outbox.enqueue(number, 'post', msg('#1 pending'), now());
