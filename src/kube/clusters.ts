@@ -9,6 +9,8 @@ import { KubeConfig, VersionApi } from '@kubernetes/client-node';
 import type { KubeSource } from '../config.js';
 import type { Policy } from '../domain/policy/index.js';
 import type { Logger } from '../logger.js';
+import { closeAgents } from './agents.js';
+import { installHttpApi } from './http-api.js';
 import { TimeoutError, withDeadline } from './timeout.js';
 
 export interface ClusterCheck {
@@ -45,7 +47,10 @@ export function loadKubeConfig(source: KubeSource): KubeConfig {
   return kc;
 }
 
-/** One KubeConfig per context, each with that context current, so clients never share state. */
+/**
+ * One KubeConfig per context, each with that context current, so clients never share state but
+ * their own cluster's kept-alive connections.
+ */
 export function clustersFrom(kc: KubeConfig, source: KubeSource): Cluster[] {
   return kc.getContexts().map((ctx) => {
     const single = new KubeConfig();
@@ -55,6 +60,7 @@ export function clustersFrom(kc: KubeConfig, source: KubeSource): Cluster[] {
       contexts: kc.contexts,
       currentContext: ctx.name,
     });
+    installHttpApi(single);
     const name = source.kind === 'in-cluster' ? 'in-cluster' : ctx.name;
     return { name, server: single.getCurrentCluster()?.server ?? '', kubeConfig: single };
   });
@@ -109,9 +115,11 @@ export class ClusterRegistry {
     this.#timer.unref();
   }
 
+  /** Stops the checks and closes the clusters' kept-alive connections. */
   stop(): void {
     this.#stopped = true;
     clearInterval(this.#timer);
+    for (const c of this.#clusters.values()) closeAgents(c.kubeConfig);
   }
 
   async checkAll(): Promise<ClusterCheck[]> {

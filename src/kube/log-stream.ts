@@ -21,7 +21,7 @@ import {
   ResponseContext,
   wrapHttpLibrary,
 } from '@kubernetes/client-node';
-import { meteredFor } from './metering.js';
+import { httpApiFor } from './http-api.js';
 import { withDeadline } from './timeout.js';
 
 /** An error answer is a Status object, never a log; past this it is cut. */
@@ -51,7 +51,7 @@ export async function streamPodLog(
     (options, progress) =>
       core.readNamespacedPodLog(
         { name: r.pod, namespace: r.namespace, container: r.container, previous: r.previous },
-        { ...options, httpApi: meteredFor(kc, streamingHttpApi(sink, progress)) },
+        { ...options, httpApi: httpApiFor(kc, streamingHttpApi(sink, progress)) },
       ),
     outer,
   );

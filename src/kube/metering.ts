@@ -1,17 +1,14 @@
 /**
  * Counting Kubernetes API requests by verb and resource, and failures by status, for /metrics. Each
- * cluster's KubeConfig makes its API clients with an HTTP library that reports every request, so
- * every call through `makeApiClient` (jobs, pods, logs, namespaces, the informers' lists) is counted
- * without touching the callers. Watches stream outside the generated clients; the watcher counts
- * their restarts itself.
+ * cluster's API clients send through one HTTP library (http-api.ts) that reports every request of a
+ * metered cluster, so every call through `makeApiClient` (jobs, pods, logs, namespaces, the
+ * informers' lists) is counted without touching the callers. Watches stream outside the generated
+ * clients; the watcher counts their restarts itself.
  */
 import {
-  createConfiguration,
   type HttpLibrary,
-  IsomorphicFetchHttpLibrary,
   type KubeConfig,
   type RequestContext,
-  ServerConfiguration,
   wrapHttpLibrary,
 } from '@kubernetes/client-node';
 
@@ -47,27 +44,15 @@ export function classify(method: string, url: string): { verb: string; resource:
 
 const meters = new WeakMap<KubeConfig, KubeMeter>();
 
+/**
+ * Counts the calls of `kc` made from now on through `httpApiFor(kc)`: every API client of a cluster
+ * (clustersFrom installs it), and streamed log reads.
+ */
 export function meterKubeConfig(kc: KubeConfig, meter: KubeMeter): void {
   meters.set(kc, meter);
-  const httpApi = metered(new IsomorphicFetchHttpLibrary(), meter);
-  const make = kc.makeApiClient.bind(kc);
-  kc.makeApiClient = ((apiClientType: Parameters<KubeConfig['makeApiClient']>[0]) => {
-    const cluster = kc.getCurrentCluster();
-    if (!cluster) return make(apiClientType);
-    return new apiClientType(
-      createConfiguration({
-        baseServer: new ServerConfiguration(cluster.server, {}),
-        authMethods: { default: kc },
-        httpApi,
-      }),
-    );
-  }) as KubeConfig['makeApiClient'];
 }
 
-/**
- * `library` counted like every other call of `kc` when `kc` is metered. A call that brings its own
- * HTTP library (a log read as a stream) replaces the metered one, so it is wrapped here instead.
- */
+/** `library` counted like every other call of `kc` when `kc` is metered. */
 export function meteredFor(kc: KubeConfig, library: HttpLibrary): HttpLibrary {
   const meter = meters.get(kc);
   return meter ? metered(library, meter) : library;

@@ -58,6 +58,8 @@ export class KubeCluster implements ClusterState {
   /** What this cluster refuses (403) and says no to in SelfSubjectAccessReview; see access.ts. */
   readonly access: AccessRules;
   bookmarkIntervalSeconds: number;
+  /** TCP connections accepted so far, to see clients reuse them. */
+  connections = 0;
   private readonly requestLog: RequestLog;
   private readonly server: Server;
   private readonly sockets = new Set<Socket>();
@@ -111,6 +113,7 @@ export class KubeCluster implements ClusterState {
       void serveRequest(host, req, res);
     });
     this.server.on('connection', (socket) => {
+      this.connections++;
       this.sockets.add(socket);
       socket.on('close', () => this.sockets.delete(socket));
     });
@@ -124,6 +127,11 @@ export class KubeCluster implements ClusterState {
 
   get url(): string {
     return `http://127.0.0.1:${this.port}`;
+  }
+
+  /** TCP connections open now. */
+  get openConnections(): number {
+    return this.sockets.size;
   }
 
   serverAddress(): string {
