@@ -144,4 +144,24 @@ describe('emulated clock', () => {
     expect(order).toEqual([1, 2, 3]);
     clock.dispose();
   });
+
+  it('fires a pile of due timers in order a slice at a time, so other work goes on in between', async () => {
+    const clock = new EmulatedClock({ speed: 0 });
+    const order: number[] = [];
+    let turns = 0;
+    for (let i = 0; i < 400; i++)
+      clock.setTimeout(() => {
+        order.push(i);
+        const until = performance.now() + 0.1;
+        while (performance.now() < until);
+      }, 1000);
+    // 40 ms of timers due at once: a turn of the event loop counts between the slices.
+    const ticker = setInterval(() => turns++, 0);
+    clock.setSpeed(1_000_000);
+    await clock.sleep(2000);
+    clearInterval(ticker);
+    expect(order).toEqual(Array.from({ length: 400 }, (_, i) => i));
+    expect(turns).toBeGreaterThanOrEqual(2);
+    clock.dispose();
+  });
 });
