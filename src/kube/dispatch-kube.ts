@@ -9,6 +9,7 @@ import type { JobLike, PodLike } from '../domain/dispatch/index.js';
 import type { DispatchKube, GatheredLog } from '../services/dispatches.js';
 import type { KubeJobs } from './jobs.js';
 import type { JobWatcher } from './watcher.js';
+import { WorkLimit } from './work-limit.js';
 
 export interface DispatchKubeOptions {
   /**
@@ -19,25 +20,43 @@ export interface DispatchKubeOptions {
   logRetries: number;
   /** First wait before retrying a log read. */
   logRetryMs?: number;
+  /** Job creations, deletions, existence checks and log gatherings in flight at once (see WorkLimit). */
+  concurrency?: number;
 }
 
+const DEFAULT_CONCURRENCY = 4;
+
 export class KubeDispatchAdapter implements DispatchKube {
+  /** Per cluster: one that does not answer must not hold up the others. */
+  readonly #limits = new Map<string, WorkLimit>();
+
   constructor(
     private readonly jobs: KubeJobs,
     private readonly watcher: JobWatcher,
     private readonly options: DispatchKubeOptions = { logCapBytes: 1024 * 1024, logRetries: 3 },
   ) {}
 
+  private limited<T>(cluster: string, work: () => Promise<T>): Promise<T> {
+    let limit = this.#limits.get(cluster);
+    if (!limit) {
+      limit = new WorkLimit(Math.max(1, this.options.concurrency ?? DEFAULT_CONCURRENCY));
+      this.#limits.set(cluster, limit);
+    }
+    return limit.run(work);
+  }
+
   createJob(cluster: string, manifest: JobManifest) {
-    return this.jobs.createJob(cluster, manifest, { background: true });
+    return this.limited(cluster, () => this.jobs.createJob(cluster, manifest, { background: true }));
   }
 
   deleteJob(cluster: string, namespace: string, name: string) {
-    return this.jobs.deleteJob(cluster, namespace, name, { background: true });
+    return this.limited(cluster, () => this.jobs.deleteJob(cluster, namespace, name, { background: true }));
   }
 
   async jobExists(cluster: string, namespace: string, name: string) {
-    const job = await this.jobs.getJob(cluster, namespace, name, { background: true });
+    const job = await this.limited(cluster, () =>
+      this.jobs.getJob(cluster, namespace, name, { background: true }),
+    );
     return job.ok ? { ok: true as const, value: job.value !== undefined } : job;
   }
 
@@ -46,11 +65,13 @@ export class KubeDispatchAdapter implements DispatchKube {
   }
 
   async gatherLogs(cluster: string, namespace: string, pods: PodLike[]): Promise<GatheredLog[]> {
-    const result = await this.jobs.gatherLogs(cluster, namespace, pods as V1Pod[], {
-      maxBytes: this.options.logCapBytes,
-      retries: this.options.logRetries,
-      ...(this.options.logRetryMs !== undefined ? { backoffMs: this.options.logRetryMs } : {}),
-    });
+    const result = await this.limited(cluster, () =>
+      this.jobs.gatherLogs(cluster, namespace, pods as V1Pod[], {
+        maxBytes: this.options.logCapBytes,
+        retries: this.options.logRetries,
+        ...(this.options.logRetryMs !== undefined ? { backoffMs: this.options.logRetryMs } : {}),
+      }),
+    );
     if (result.ok) return result.value;
     return (pods as V1Pod[]).flatMap((p) =>
       (p.spec?.containers ?? []).map((c) => ({

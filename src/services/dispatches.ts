@@ -91,6 +91,7 @@ export interface DispatchStore {
     at: string,
   ): DispatchRecord;
   get(number: number): DispatchRecord | undefined;
+  placeOf(number: number): { cluster: string; namespace: string } | undefined;
   unfinished(terminal: readonly string[]): DispatchRecord[];
   update(number: number, change: DispatchChange, at: string): DispatchRecord;
   addEvent(number: number, event: { key: string; at: string; text: string }): boolean;
@@ -144,12 +145,16 @@ export interface DispatchSettings {
 }
 
 const TERMINAL = ['succeeded', 'failed', 'cancelled', 'failed_to_start'] as const;
+/** A finished dispatch's Job still in the watch's cache is deleted again only after this long. */
+const SWEEP_AFTER_MS = 30_000;
 
 export class DispatchService {
   readonly #queues = new Map<number, Promise<void>>();
   /** Delete retries and the contact check, cleared by close(). */
   readonly #timers = new Set<NodeJS.Timeout>();
   readonly #deleteFailures = new Map<number, number>();
+  /** When Jobbot's own delete of each recent dispatch's Job was accepted (ms), for sweep(). */
+  readonly #deletedAt = new Map<number, number>();
   /** Callers waiting for a dispatch to end (the API's `wait`), woken by the write that ends it. */
   readonly #waiters = new Map<number, Set<() => void>>();
   #closed = false;
@@ -330,7 +335,7 @@ export class DispatchService {
    */
   changed(number: number, where?: { cluster: string; namespace: string }): Promise<void> {
     if (this.#closed) return Promise.resolve();
-    const d = this.store.get(number);
+    const d = this.store.placeOf(number);
     if (!d || (where && (d.cluster !== where.cluster || d.namespace !== where.namespace)))
       return Promise.resolve();
     return this.serialize(number, () => this.reconcile(number)).catch(() => undefined);
@@ -540,7 +545,7 @@ export class DispatchService {
     if (!next.ok) return;
     d = this.save(d, next.state, { startedAt: this.now().toISOString() });
     if (next.state.name === 'finishing') await this.finish(number);
-    else await this.reconcile(number);
+    else await this.reconcile(number, { justCreated: true });
   }
 
   /**
@@ -564,7 +569,11 @@ export class DispatchService {
     return result;
   }
 
-  private async reconcile(number: number): Promise<void> {
+  /**
+   * Brings the record up to what the watch's cache shows. `justCreated`: the Job was created a moment
+   * ago, so its absence from the cache only means the watch has not said so yet; its event will come.
+   */
+  private async reconcile(number: number, opts: { justCreated?: boolean } = {}): Promise<void> {
     let d = this.get(number);
     if (isTerminal(d.state as DispatchState['name'])) return this.sweep(d);
     if (d.state === 'pending' || d.state === 'creating') return;
@@ -575,6 +584,7 @@ export class DispatchService {
     if (d.state === 'running' && !observation.exists) {
       // The watch's cache may not hold a Job created a moment ago: only the API server can say it is gone.
       if (!previous?.exists) {
+        if (opts.justCreated) return;
         const there = await this.kube.jobExists(d.cluster, d.namespace, d.jobName);
         if (!there.ok || there.value) return;
         d = this.get(number);
@@ -618,6 +628,10 @@ export class DispatchService {
    */
   private async sweep(d: DispatchRecord): Promise<void> {
     if (!d.startedAt || (this.settings.keepFailedJobs && d.state === 'failed')) return;
+    // Deleted a moment ago: the watch has yet to say so, and its pods' events come meanwhile.
+    const ours = this.#deletedAt.get(d.number);
+    if (ours !== undefined && this.now().getTime() - ours < SWEEP_AFTER_MS) return;
+    this.#deletedAt.delete(d.number);
     const snap = this.kube.snapshot(d.cluster, d.namespace, d.number);
     const job = snap.job;
     // Synced or not: a cached Job was there at the last list, and deleting a gone one is harmless.
@@ -686,8 +700,17 @@ export class DispatchService {
         note = `Jobbot may not delete Jobs in ${d.namespace} on ${d.cluster}, so ${d.jobName} is still there`;
     }
     this.#deleteFailures.delete(number);
+    if (!keep && !note) this.deletedJob(number);
     this.end(this.get(number), note);
     this.log.info({ dispatch: number, outcome: d.outcome, kept: keep }, 'dispatch finished');
+  }
+
+  private deletedJob(number: number): void {
+    const now = this.now().getTime();
+    // Most are never swept: forget the old ones now and then.
+    if (this.#deletedAt.size >= 1000)
+      for (const [n, at] of this.#deletedAt) if (now - at >= SWEEP_AFTER_MS) this.#deletedAt.delete(n);
+    this.#deletedAt.set(number, now);
   }
 
   private retryDelete(number: number, failure: KubeFailure): void {

@@ -80,7 +80,7 @@ const json = (v: unknown) =>
   v === null || v === undefined ? null : (JSON.parse(String(v)) as Record<string, unknown>);
 
 function dispatchFrom(row: Row): DispatchRecord {
-  return {
+  const record: DispatchRecord = {
     number: Number(row.number),
     definitionId: Number(row.definition_id),
     definitionName: String(row.definition_name),
@@ -88,8 +88,8 @@ function dispatchFrom(row: Row): DispatchRecord {
     cluster: String(row.cluster),
     namespace: String(row.namespace),
     jobName: String(row.job_name),
-    spec: json(row.spec) ?? {},
-    overrides: json(row.overrides) ?? {},
+    spec: {},
+    overrides: {},
     actor: {
       kind: row.actor_kind,
       id: String(row.actor_id),
@@ -116,6 +116,30 @@ function dispatchFrom(row: Row): DispatchRecord {
       : null,
     logsPrunedAt: (row.logs_pruned_at as string | null) ?? null,
   };
+  // The Job manifest and the overrides are read far less often than the record (every watch event
+  // reads it), so they are parsed on first use.
+  lazily(record, 'spec', () => json(row.spec) ?? {});
+  lazily(record, 'overrides', () => json(row.overrides) ?? {});
+  return record;
+}
+
+function lazily<K extends 'spec' | 'overrides'>(
+  record: DispatchRecord,
+  key: K,
+  parse: () => DispatchRecord[K],
+): void {
+  let value: DispatchRecord[K] | undefined;
+  Object.defineProperty(record, key, {
+    enumerable: true,
+    configurable: true,
+    get: () => {
+      value ??= parse();
+      return value;
+    },
+    set: (v: DispatchRecord[K]) => {
+      value = v;
+    },
+  });
 }
 
 export interface DispatchChange {
@@ -188,6 +212,13 @@ export class DispatchRepository {
         .run(jobName, JSON.stringify(spec), number);
       return this.get(number)!;
     })();
+  }
+
+  /** Where dispatch `number` runs, without reading the rest of its record. */
+  placeOf(number: number): { cluster: string; namespace: string } | undefined {
+    return this.db.prepare('select cluster, namespace from dispatches where number = ?').get(number) as
+      | { cluster: string; namespace: string }
+      | undefined;
   }
 
   get(number: number): DispatchRecord | undefined {
@@ -310,6 +341,16 @@ export class DispatchRepository {
     }
     this.db.prepare(`update dispatches set ${sets.join(', ')} where number = @number`).run(params);
     return this.get(number)!;
+  }
+
+  /** Dispatches reporting in `channel` recorded after dispatch `number` (the newest few hundred). */
+  laterInChannel(number: number, channel: string): number {
+    const { n } = this.db
+      .prepare(
+        'select count(*) as n from (select channel from dispatches where number > ? order by number limit 200) where channel = ?',
+      )
+      .get(number, channel) as { n: number };
+    return n;
   }
 
   /** The status message went elsewhere (e.g. a DM when the channel refused it). */
