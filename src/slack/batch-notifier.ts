@@ -22,7 +22,7 @@ import type { BatchRecord, BatchRepository } from '../store/batches.js';
 import { classify } from './delivery-loop.js';
 import type { SlackPacer } from './pacing.js';
 import { postMarked, SentCheck } from './sent-check.js';
-import { batchChangesReply, batchSummaryMessage } from './views/batch.js';
+import { batchChangesReply, batchSummaryMessage, changesForOneReply, replyFits } from './views/batch.js';
 import type { MessageBody } from './views/blocks.js';
 
 export interface BatchNotifierOptions {
@@ -31,6 +31,8 @@ export interface BatchNotifierOptions {
   now?: () => Date;
   /** Least time between two updates of a batch's summary (chat.update is 50 a minute workspace-wide). */
   summaryGapMs?: number;
+  /** Least time between two edits of a batch's latest reply (see reply()). */
+  editGapMs?: number;
   firstRetryMs?: number;
   maxRetryMs?: number;
   /** Least wait after a call whose outcome is unknown (see DeliveryOptions.settleMs). */
@@ -40,11 +42,21 @@ export interface BatchNotifierOptions {
 /** A burst of wakes (one per change) runs a pass at most this often. */
 const WAKE_GAP_MS = 20;
 const MAX_WAIT_MS = 60_000;
+/**
+ * chat.update's allowance (50 a minute for the workspace) is shared by the threads' status messages,
+ * the replies' edits and the summaries, in that order of need: edits spend only what is above
+ * EDIT_RESERVE, and a summary waits while replies are being sent, for SUMMARY_STRETCH gaps at most.
+ */
+const EDIT_RESERVE = 5;
+const SUMMARY_STRETCH = 5;
 
 export class BatchNotifier {
   readonly #check: SentCheck;
   readonly #now: () => Date;
   readonly #summaryGapMs: number;
+  readonly #editGapMs: number;
+  /** When each batch's latest reply was last edited (ms). */
+  readonly #edited = new Map<number, number>();
   readonly #firstRetryMs: number;
   readonly #maxRetryMs: number;
   /** Batches whose last call failed: when to try again, and the delay that led there. */
@@ -63,6 +75,7 @@ export class BatchNotifier {
     this.#check = new SentCheck(client, log);
     this.#now = options.now ?? (() => new Date());
     this.#summaryGapMs = options.summaryGapMs ?? 2_000;
+    this.#editGapMs = options.editGapMs ?? 500;
     this.#firstRetryMs = options.firstRetryMs ?? 1_000;
     this.#maxRetryMs = options.maxRetryMs ?? 60_000;
   }
@@ -137,46 +150,111 @@ export class BatchNotifier {
   private async step(b: BatchRecord, now: number): Promise<number> {
     if (!b.messageTs) return this.postSummary(b, now);
     const channel = b.messageChannel ?? b.channel;
-    let next = Number.POSITIVE_INFINITY;
-    const changes = this.store.changes(b.id, b.repliedSeq, b.sendingSeq ?? undefined);
-    const last = changes.at(-1);
-    if (last) {
-      const wait =
-        b.sendingSeq !== null
-          ? this.waitMs('conversations.replies')
-          : this.waitMs('chat.postMessage', channel);
-      if (wait > 0) next = wait;
-      else {
-        const key = `batch:${b.id}:reply:${last.seq}@${b.openedAt}`;
-        const found =
-          b.sendingSeq !== null &&
-          (await this.#check.findMessage(channel, b.messageTs, key, changes[0]?.at ?? b.openedAt));
-        if (!found) {
-          this.store.sending(b.id, last.seq);
-          await this.call(
-            () => this.send(channel, b.messageTs ?? undefined, batchChangesReply(changes), key),
-            () => this.store.notReplied(b.id),
-          );
-        }
-        this.store.replied(b.id, last.seq);
-        next = 0;
-      }
-    }
+    const next = await this.reply(b, channel, now);
     const since = b.summaryAt ? now - Date.parse(b.summaryAt) : Number.POSITIVE_INFINITY;
     if (since < this.#summaryGapMs) return Math.min(next, this.#summaryGapMs - since);
+    // While changes keep coming, the counts wait (a while at most): the replies name each dispatch
+    // and need chat.update for their edits; the summary only counts them.
+    const longest = this.#summaryGapMs * SUMMARY_STRETCH;
+    if (next !== Number.POSITIVE_INFINITY && since < longest) return Math.min(next, longest - since);
+    // Only when an update could go: building the summary reads every member.
+    const wait = this.waitMs('chat.update');
+    if (wait > 0) return Math.min(next, wait);
     const members = this.store.members(b.id);
     const summary = batchSummaryMessage({ batchId: b.id, members, command: this.options.command });
     const hash = hashOf(summary);
     if (hash !== b.summaryHash) {
-      const wait = this.waitMs('chat.update');
-      if (wait > 0) return Math.min(next, wait);
       await this.client.chat.update({ channel, ts: b.messageTs, ...summary } as never);
       this.store.summarySent(b.id, hash, new Date(now).toISOString());
       return Math.min(next, this.#summaryGapMs);
     }
     if (next === Number.POSITIVE_INFINITY && members.every((m) => isTerminal(m.state as DispatchStateName)))
       this.store.done(b.id, new Date(now).toISOString());
+    // Unchanged: looked at again a gap from now, not at every pass.
+    else this.store.summarySent(b.id, hash, new Date(now).toISOString());
     return next;
+  }
+
+  /**
+   * Tells the changes after replied_seq. An edit in doubt is made again first. A new reply goes once
+   * the channel's post interval has passed since the latest; until then the latest reply is edited
+   * to take them in. Returns the ms until there is more to do.
+   */
+  private async reply(b: BatchRecord, channel: string, now: number): Promise<number> {
+    if (b.extendSeq !== null && b.reply) return this.extend(b, b.reply, channel, now);
+    const pending = this.store.changes(b.id, b.repliedSeq, b.sendingSeq ?? undefined);
+    if (pending.length === 0) return Number.POSITIVE_INFINITY;
+    // Slack's "short bursts" allowance, while it lasts, lets replies go twice as often.
+    const interval = this.options.pacer?.intervalMs('chat.postMessage') ?? 0;
+    const gap = this.postsLeft(channel) >= 2 ? interval / 2 : interval;
+    const sincePost = b.reply ? now - Date.parse(b.reply.at) : Number.POSITIVE_INFINITY;
+    if (b.sendingSeq === null && b.reply && sincePost < gap)
+      return Math.min(gap - sincePost, await this.extend(b, b.reply, channel, now));
+    const wait =
+      b.sendingSeq !== null ? this.waitMs('conversations.replies') : this.waitMs('chat.postMessage', channel);
+    if (wait > 0) return wait;
+    // In doubt, the range is the one sent before; else as many as one reply names in full.
+    const changes = b.sendingSeq !== null ? pending : changesForOneReply(pending);
+    const last = changes.at(-1)!;
+    const key = `batch:${b.id}:reply:${last.seq}@${b.openedAt}`;
+    const found =
+      b.sendingSeq !== null &&
+      (await this.#check.findMessage(channel, b.messageTs ?? undefined, key, changes[0]?.at ?? b.openedAt));
+    if (found) {
+      this.store.replied(b.id, last.seq);
+      return 0;
+    }
+    this.store.sending(b.id, last.seq);
+    const where = await this.call(
+      () => this.send(channel, b.messageTs ?? undefined, batchChangesReply(changes), key),
+      () => this.store.notReplied(b.id),
+    );
+    this.store.replied(b.id, last.seq, { ts: where.ts, at: new Date(now).toISOString() });
+    return 0;
+  }
+
+  /**
+   * Edits the latest reply to tell every change since it was posted, when it still names them all,
+   * the last edit is `editGapMs` old and chat.update's allowance stays above a reserve (the summaries
+   * and the threads' status messages need it too). An edit in doubt is made regardless.
+   */
+  private async extend(
+    b: BatchRecord,
+    reply: NonNullable<BatchRecord['reply']>,
+    channel: string,
+    now: number,
+  ): Promise<number> {
+    const inDoubt = b.extendSeq;
+    let changes = this.store.changes(b.id, reply.fromSeq);
+    if (inDoubt === null) {
+      const sinceEdit = now - (this.#edited.get(b.id) ?? Number.NEGATIVE_INFINITY);
+      if (sinceEdit < this.#editGapMs) return this.#editGapMs - sinceEdit;
+      if (!replyFits(changes)) return Number.POSITIVE_INFINITY;
+      if (this.updatesLeft() <= EDIT_RESERVE) return Number.POSITIVE_INFINITY;
+    } else if (!replyFits(changes)) changes = changes.filter((c) => c.seq <= inDoubt);
+    const wait = this.waitMs('chat.update');
+    if (wait > 0) return wait;
+    const last = changes.at(-1)!;
+    this.store.extending(b.id, last.seq);
+    try {
+      await this.client.chat.update({ channel, ts: reply.ts, ...batchChangesReply(changes) } as never);
+    } catch (err) {
+      const failure = classify(err);
+      if (failure.kind === 'permanent') {
+        this.log.warn(
+          { batch: b.id, error: failure.reason },
+          'Slack refused an edit of a batch reply; posting anew',
+        );
+        this.store.unextendable(b.id);
+        return 0;
+      }
+      // Nothing reached Slack this time: what was in doubt before still is, and nothing else.
+      if (failure.kind === 'rate_limited' || !failure.maybeSent) this.store.extending(b.id, inDoubt);
+      throw err;
+    }
+    this.store.extended(b.id, last.seq);
+    this.#edited.set(b.id, now);
+    return 0;
   }
 
   /** The summary message, once; later contents go by chat.update. */
@@ -252,6 +330,14 @@ export class BatchNotifier {
     this.#backoff.set(b.id, { at: now + delayMs, delayMs });
     this.log.warn({ batch: b.id, err, retryInMs: delayMs }, 'a batch message to Slack failed; trying again');
     return delayMs;
+  }
+
+  private postsLeft(channel: string): number {
+    return this.options.pacer?.tokens('chat.postMessage', channel) ?? 0;
+  }
+
+  private updatesLeft(): number {
+    return this.options.pacer?.tokens('chat.update') ?? Number.POSITIVE_INFINITY;
   }
 
   private waitMs(method: string, channel?: string): number {

@@ -86,6 +86,27 @@ export class SlackPacer {
     return Math.max(0, ...this.bucketsFor(method, channel).map((b) => this.wait(b, now)));
   }
 
+  /**
+   * Calls of `method` (in `channel`) that may go now without waiting: the allowance in hand, for the
+   * one who spends it on something that can wait (Infinity without a published limit).
+   */
+  tokens(method: string, channel?: string): number {
+    const now = this.now();
+    let least = Number.POSITIVE_INFINITY;
+    for (const b of this.bucketsFor(method, channel)) {
+      this.wait(b, now); // brings b.tokens up to date
+      if (b.blockedUntil > now) return 0;
+      if (b.rate) least = Math.min(least, Math.floor(b.tokens));
+    }
+    return least;
+  }
+
+  /** The steady gap between calls of `method` in one channel (its per-channel limit; 0 without one). */
+  intervalMs(method: string): number {
+    const rate = this.policy.perChannel[method];
+    return rate ? this.minuteMs / rate.perMinute : 0;
+  }
+
   /** Takes the call's allowance when it may go now (returns 0), else returns the wait and takes nothing. */
   tryTake(method: string, channel?: string): number {
     const buckets = this.bucketsFor(method, channel);

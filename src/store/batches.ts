@@ -18,6 +18,10 @@ export interface BatchRecord {
   summaryHash: string | null;
   summaryAt: string | null;
   doneAt: string | null;
+  /** The latest reply while it may be edited: its ts, the seq it tells changes after, when posted. */
+  reply: { ts: string; fromSeq: number; at: string } | null;
+  /** An edit of `reply` telling changes up to this seq is in doubt. */
+  extendSeq: number | null;
 }
 
 export interface BatchChange {
@@ -63,6 +67,11 @@ function batchFrom(r: Row): BatchRecord {
     summaryHash: (r.summary_hash as string | null) ?? null,
     summaryAt: (r.summary_at as string | null) ?? null,
     doneAt: (r.done_at as string | null) ?? null,
+    reply:
+      r.reply_ts === null || r.reply_ts === undefined
+        ? null
+        : { ts: String(r.reply_ts), fromSeq: Number(r.reply_from_seq), at: String(r.reply_at) },
+    extendSeq: r.extend_seq === null || r.extend_seq === undefined ? null : Number(r.extend_seq),
   };
 }
 
@@ -228,8 +237,39 @@ export class BatchRepository {
     this.db.prepare('update slack_batches set sending_seq = ? where id = ?').run(seq, id);
   }
 
-  replied(id: number, seq: number): void {
-    this.db.prepare('update slack_batches set replied_seq = ?, sending_seq = null where id = ?').run(seq, id);
+  /**
+   * A reply telling the changes after replied_seq up to `seq` is in Slack; `reply` is that message when
+   * it may be edited later (a reply found after a doubt is not: its ts is known, its age is not).
+   */
+  replied(id: number, seq: number, reply?: { ts: string; at: string }): void {
+    this.db
+      .prepare(
+        `update slack_batches set reply_ts = ?, reply_from_seq = replied_seq, reply_at = ?, replied_seq = ?,
+         sending_seq = null where id = ?`,
+      )
+      .run(reply?.ts ?? null, reply?.at ?? null, seq, id);
+  }
+
+  /** Before an edit of the latest reply telling changes up to `seq`: in doubt until `extended`. */
+  extending(id: number, seq: number | null): void {
+    this.db.prepare('update slack_batches set extend_seq = ? where id = ?').run(seq, id);
+  }
+
+  /** The latest reply now tells the changes up to `seq`. */
+  extended(id: number, seq: number): void {
+    this.db.prepare('update slack_batches set replied_seq = ?, extend_seq = null where id = ?').run(seq, id);
+  }
+
+  /**
+   * Slack will not take edits of the latest reply (deleted, say): later changes go in a new reply.
+   * One in doubt is told again there: twice is better than never.
+   */
+  unextendable(id: number): void {
+    this.db
+      .prepare(
+        'update slack_batches set reply_ts = null, reply_from_seq = null, reply_at = null, extend_seq = null where id = ?',
+      )
+      .run(id);
   }
 
   notReplied(id: number): void {

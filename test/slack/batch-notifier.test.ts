@@ -59,12 +59,13 @@ function finish(number: number, state: 'succeeded' | 'failed', verdict: string):
   batches.record(number, state, state === 'failed' ? verdict : null, now());
 }
 
-function start(opts: { limits?: boolean; summaryGapMs?: number } = {}): BatchNotifier {
+function start(opts: { limits?: boolean; summaryGapMs?: number; editGapMs?: number } = {}): BatchNotifier {
   const { client, pacer } = pacedClient(slack, SPEED);
   notifier = new BatchNotifier(batches, client, createLogger('silent'), {
     command: '/job',
     ...(opts.limits === false ? {} : { pacer }),
     summaryGapMs: opts.summaryGapMs ?? 100,
+    editGapMs: opts.editGapMs ?? 20,
     firstRetryMs: 20,
     maxRetryMs: 100,
   });
@@ -84,8 +85,19 @@ const ok = (c: { status: number; response: unknown }) =>
   c.status === 200 && (c.response as { ok?: boolean }).ok;
 const summaries = () => slack.callsTo('chat.postMessage').filter((c) => ok(c) && !c.args.thread_ts);
 const replies = () => slack.callsTo('chat.postMessage').filter((c) => ok(c) && c.args.thread_ts);
+const tsOf = (c: { response: unknown }) => (c.response as { ts?: string }).ts;
 const updates = () => slack.callsTo('chat.update').filter(ok);
-const replyText = () => replies().map((c) => String(c.args.text));
+/** The summary's updates (the replies' edits are the other chat.update calls). */
+const summaryUpdates = () => updates().filter((u) => summaries().some((s) => tsOf(s) === u.args.ts));
+/** Each reply as Slack shows it now: its last edit, else its post. */
+const finalReplies = () =>
+  replies().map(
+    (c) =>
+      updates()
+        .filter((u) => u.args.ts === tsOf(c))
+        .at(-1) ?? c,
+  );
+const replyText = () => finalReplies().map((c) => String(c.args.text));
 
 /**
  * A batch whose summary is in Slack and whose reply for the first member's change was started when
@@ -120,14 +132,14 @@ describe('a channel batch in Slack', () => {
     finish(numbers[5]!, 'failed', 'Failed: BackoffLimitExceeded (exit code 3)');
     notifier?.wake();
     await until(() => batches.active().length === 0, 'the batch to be done');
-    const last = replies().at(-1);
+    const last = finalReplies().at(-1);
     expect(String(last?.args.text)).toBe(`Succeeded (5): #${first}–#${first + 4}\nFailed (1): #${first + 5}`);
     expect(JSON.stringify(last?.args.blocks)).toContain('BackoffLimitExceeded');
     // Every reply is in the summary's thread; the summary ends with all six finished, the failure named.
     expect(new Set(replies().map((c) => c.args.thread_ts))).toEqual(
       new Set([(summary!.response as { ts: string }).ts]),
     );
-    const final = updates().at(-1);
+    const final = summaryUpdates().at(-1);
     expect(String(final?.args.text)).toBe(
       'Batch: 6 dispatches in this channel, all finished: 5 succeeded, 1 failed',
     );
@@ -172,6 +184,75 @@ describe('a channel batch in Slack', () => {
     expect(expand('Succeeded').sort((a, b) => a - b)).toEqual(numbers);
     expect(new Set([...expand('Running'), ...expand('Succeeded')])).toEqual(new Set(numbers));
     expect(expand('Running').length + expand('Succeeded').length).toBeLessThanOrEqual(120);
+  });
+
+  it('edits the latest reply with what changed until a post is allowed again, then posts anew', async () => {
+    slack.enforceRateLimits(fasterLimits(SLACK_RATE_LIMITS, SPEED));
+    const numbers = members(3);
+    start();
+    await until(() => summaries().length === 1, 'the summary');
+    batches.record(numbers[0]!, 'running', null, now());
+    notifier?.wake();
+    await until(() => replies().length === 1, 'the first reply');
+    // Within a post interval (200 ms here): the reply takes the change in, no post is spent.
+    batches.record(numbers[1]!, 'running', null, now());
+    notifier?.wake();
+    await until(() => replyText()[0]?.includes('Running (2)') === true, 'the edit');
+    expect(replies()).toHaveLength(1);
+    expect(replyText()).toEqual([`Running (2): #${numbers[0]}–#${numbers[1]}`]);
+    // A post interval later: a reply of its own.
+    await new Promise((r) => setTimeout(r, 250));
+    batches.record(numbers[2]!, 'running', null, now());
+    notifier?.wake();
+    await until(() => replies().length === 2, 'the second reply');
+    expect(replyText()).toEqual([
+      `Running (2): #${numbers[0]}–#${numbers[1]}`,
+      `Running (1): #${numbers[2]}`,
+    ]);
+    expect(batches.get(batches.active()[0]!.id)?.extendSeq).toBeNull();
+  });
+
+  it('makes an edit in doubt again before anything else, so no change is told twice', async () => {
+    const numbers = members(3);
+    start({ limits: false });
+    batches.record(numbers[0]!, 'running', null, now());
+    notifier?.wake();
+    await until(() => replies().length === 1, 'the first reply');
+    await notifier?.stop();
+    notifier = undefined;
+    // As if the process died during an edit taking in the second change.
+    const b = batches.active()[0]!;
+    batches.record(numbers[1]!, 'running', null, now());
+    batches.extending(b.id, batches.changes(b.id, 0).at(-1)!.seq);
+    batches.record(numbers[2]!, 'running', null, now());
+    // Long after the reply was posted: without the doubt this would be a new reply.
+    start({ limits: false });
+    await until(() => batches.get(b.id)?.extendSeq === null && !!batches.active().length, 'the edit');
+    await until(() => batches.get(b.id)?.repliedSeq === batches.changes(b.id, 0).at(-1)!.seq, 'all told');
+    expect(replies()).toHaveLength(1);
+    expect(replyText()).toEqual([`Running (3): #${numbers[0]}–#${numbers[2]}`]);
+  });
+
+  it('posts the changes anew when Slack will not take an edit (the reply was deleted)', async () => {
+    slack.enforceRateLimits(fasterLimits(SLACK_RATE_LIMITS, SPEED));
+    const numbers = members(2);
+    start({ editGapMs: 0 });
+    batches.record(numbers[0]!, 'running', null, now());
+    notifier?.wake();
+    await until(() => replies().length === 1, 'the first reply');
+    slack.state.findMessage(CHANNEL, tsOf(replies()[0]!)!)!.deleted = true;
+    batches.record(numbers[1]!, 'running', null, now());
+    notifier?.wake();
+    await until(() => replies().length === 2, 'a new reply');
+    expect(replies().map((c) => String(c.args.text))).toEqual([
+      `Running (1): #${numbers[0]}`,
+      `Running (1): #${numbers[1]}`,
+    ]);
+    expect(
+      slack
+        .callsTo('chat.update')
+        .some((c) => (c.response as { error?: string }).error === 'message_not_found'),
+    ).toBe(true);
   });
 
   it('does not post a reply twice when a crash left it in doubt and Slack has it', async () => {

@@ -32,6 +32,22 @@ describe('SlackPacer', () => {
     expect(p.tryTake('chat.update')).toBe(0);
   });
 
+  it('tells the allowance in hand and the steady gap between posts in a channel', () => {
+    const { clock, pacer: p } = pacer();
+    expect(p.tokens('chat.update')).toBe(49);
+    for (let i = 0; i < 40; i++) p.tryTake('chat.update');
+    expect(p.tokens('chat.update')).toBe(9);
+    clock.now = 2400;
+    expect(p.tokens('chat.update')).toBe(11);
+    p.limited('chat.update', undefined, 1000);
+    expect(p.tokens('chat.update')).toBe(0);
+    expect(p.tokens('files.info')).toBe(99);
+    expect(p.tokens('auth.test')).toBe(Number.POSITIVE_INFINITY);
+    expect(p.intervalMs('chat.postMessage')).toBe(1000);
+    expect(pacer(12_000).pacer.intervalMs('chat.postMessage')).toBe(200);
+    expect(p.intervalMs('chat.update')).toBe(0);
+  });
+
   it("blocks only the method, or for posts the method in that channel, for Slack's Retry-After", () => {
     const { clock, pacer: p } = pacer();
     p.limited('chat.update', 'C1', 30_000);

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { batchChangesReply, batchSummaryMessage, numberRanges } from '../../src/slack/views/batch.js';
+import {
+  batchChangesReply,
+  batchSummaryMessage,
+  changesForOneReply,
+  numberRanges,
+  replyFits,
+} from '../../src/slack/views/batch.js';
 import type { BatchChange, BatchMemberRow } from '../../src/store/batches.js';
 import { validateMessageBlocks } from '../support/slack/index.js';
 
@@ -85,5 +91,20 @@ describe('batch views', () => {
     expect(reply.text).toMatch(
       /^Running \(1000\): #1, #5, .* and \d+ more\nFailed \(1000\): #3, #7, .* and \d+ more$/,
     );
+  });
+
+  it('names every dispatch of a reply: changes beyond what one reply lists wait for the next', () => {
+    const changes = Array.from({ length: 2000 }, (_, i) => change(i + 1, i * 2 + 1, 'succeeded'));
+    expect(replyFits(changes)).toBe(false);
+    const first = changesForOneReply(changes);
+    expect(first.length).toBeGreaterThan(100);
+    expect(first).toEqual(changes.slice(0, first.length));
+    expect(replyFits(first)).toBe(true);
+    expect(replyFits(changes.slice(0, first.length + 1))).toBe(false);
+    expect(batchChangesReply(first).text).not.toContain('more');
+    // Consecutive numbers fit whole as one range.
+    const run = Array.from({ length: 2000 }, (_, i) => change(i + 1, i + 1, 'succeeded'));
+    expect(changesForOneReply(run)).toHaveLength(2000);
+    expect(batchChangesReply(run).text).toBe('Succeeded (2000): #1–#2000');
   });
 });

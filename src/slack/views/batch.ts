@@ -56,14 +56,20 @@ export function numberRanges(numbers: readonly number[]): string[] {
   return runsOf(numbers).map((r) => r.text);
 }
 
-/** Ranges joined within `budget` characters, with "and N more" for the dispatches left out. */
-function rangesText(numbers: readonly number[], budget = LINE_BUDGET): string {
+/** Ranges joined within `budget` characters, and how many dispatches were left out. */
+function fitRanges(numbers: readonly number[], budget = LINE_BUDGET): { text: string; left: number } {
   let text = '';
   let left = 0;
   for (const r of runsOf(numbers)) {
     if (left > 0 || text.length + r.text.length + 2 > budget) left += r.size;
     else text = text ? `${text}, ${r.text}` : r.text;
   }
+  return { text, left };
+}
+
+/** Ranges joined within `budget` characters, with "and N more" for the dispatches left out. */
+function rangesText(numbers: readonly number[], budget = LINE_BUDGET): string {
+  const { text, left } = fitRanges(numbers, budget);
   return left > 0 ? `${text} and ${left} more` : text;
 }
 
@@ -143,16 +149,43 @@ const CHANGE_LABEL: Record<string, string> = {
  * One reply for a run of changes: a line per state with the dispatches that reached it. The plain
  * `text` has the same lines (notifications, and what a screen reader reads).
  */
-export function batchChangesReply(changes: readonly BatchChange[]): MessageBody {
+/** The changes a reply tells, by state; a dispatch that started and finished in it, as finished. */
+function byStateOf(changes: readonly BatchChange[]): Map<string, BatchChange[]> {
   const latest = new Map<number, BatchChange>();
   for (const c of changes) latest.set(c.dispatchNumber, c);
-  // A dispatch that started and finished within one reply is told as finished only: the verdict says
-  // it ran.
   const byState = new Map<string, BatchChange[]>();
   for (const c of changes) {
     if (c.state === 'running' && latest.get(c.dispatchNumber)?.state !== 'running') continue;
     byState.set(c.state, [...(byState.get(c.state) ?? []), c]);
   }
+  return byState;
+}
+
+/** Whether one reply lists every one of `changes` by number (no "and N more"). */
+export function replyFits(changes: readonly BatchChange[]): boolean {
+  for (const cs of byStateOf(changes).values())
+    if (fitRanges(cs.map((c) => c.dispatchNumber)).left > 0) return false;
+  return true;
+}
+
+/**
+ * The first of `changes` that one reply lists in full (at least one), so every dispatch is named in
+ * some reply: the rest wait for the next one.
+ */
+export function changesForOneReply(changes: readonly BatchChange[]): readonly BatchChange[] {
+  if (replyFits(changes)) return changes;
+  let fits = 1;
+  let tooMany = changes.length;
+  while (tooMany - fits > 1) {
+    const mid = Math.floor((fits + tooMany) / 2);
+    if (replyFits(changes.slice(0, mid))) fits = mid;
+    else tooMany = mid;
+  }
+  return changes.slice(0, fits);
+}
+
+export function batchChangesReply(changes: readonly BatchChange[]): MessageBody {
+  const byState = byStateOf(changes);
   const blocks: Block[] = [];
   const plain: string[] = [];
   for (const state of CHANGE_ORDER) {

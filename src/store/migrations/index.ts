@@ -3,6 +3,7 @@
  */
 import type { Migration } from '../migrate.js';
 import { approvalsMigration } from './approvals.js';
+import { batchRepliesMigration } from './batch-replies.js';
 import { batchesMigration } from './batches.js';
 import { outboxIndexesMigration } from './outbox-indexes.js';
 
@@ -286,4 +287,5 @@ export const migrations: readonly Migration[] = [
   approvalsMigration,
   outboxIndexesMigration,
   batchesMigration,
+  batchRepliesMigration,
 ];
