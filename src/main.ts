@@ -8,7 +8,7 @@ import type { webApi } from '@slack/bolt';
 import { composeAccess, composeApprovals, reloadPolicy } from './compose-access.js';
 import { composeBatches } from './compose-batches.js';
 import { composePipelines } from './compose-pipelines.js';
-import { type Config, ConfigError, loadConfig } from './config.js';
+import { type Config, ConfigError, loadConfig, SLACK_BATCH_DEFAULTS } from './config.js';
 import type { AuditTrail } from './domain/actor.js';
 import type { AuditAction } from './domain/audit.js';
 import { createMasker } from './domain/policy/index.js';
@@ -60,6 +60,12 @@ import { OutboxRepository } from './store/outbox.js';
 import { SlackRequestRepository } from './store/slack-requests.js';
 import { TokenRepository } from './store/tokens.js';
 import { DEFAULT_TIMING, type Timing } from './timing.js';
+
+/**
+ * How long a new status message in a channel waits before it is posted while batches are on: the
+ * start of a burst goes to the channel's batch instead of spending its posts on threads.
+ */
+const POST_HOLD_MS = 250;
 
 export interface Running {
   port: number;
@@ -197,6 +203,7 @@ export async function start(config: Config, options: StartOptions = {}): Promise
       settleMs: timing.slackTimeoutMs,
       pacer: slackPacer,
       divert: (d) => batches.divert(d),
+      postHoldMs: (config.slack.batch ?? SLACK_BATCH_DEFAULTS).after === 0 ? 0 : POST_HOLD_MS,
     },
   );
   // A busy channel's dispatches are summed up in one batch message instead of a thread each.

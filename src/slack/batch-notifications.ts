@@ -5,7 +5,8 @@
  *   it then gets no thread of its own.
  * - divert: a dispatch created just before the batch opened still has its thread's messages queued;
  *   when the notifier is about to post them and the channel's batch is active, the dispatch is taken
- *   into the batch instead (its status message, if already posted, keeps being updated). So nothing
+ *   into the batch instead (its status message, if already posted, keeps being updated, up to its
+ *   outcome and then its verdict). So nothing
  *   waits behind Slack's one-post-a-second while a batch could say it at once.
  */
 import type { DispatchObservation, TimelineEvent } from '../domain/dispatch/index.js';
@@ -46,8 +47,10 @@ export class BatchAwareNotifications implements DispatchNotifications {
       return;
     }
     this.recordState(d);
-    // A status message posted before the dispatch joined keeps showing the truth.
-    if (d.messageTs) this.inner.changed(d);
+    // A status message posted before the dispatch joined keeps showing the truth, less the clean-up
+    // steps between its outcome and its verdict: chat.update is 50 a minute for the whole workspace,
+    // and in a burst the batch's replies need it more.
+    if (d.messageTs && d.state !== 'finishing' && d.state !== 'cleaning') this.inner.changed(d);
     // The summary's counts change with every state (starting → running) even when no change is told.
     this.wake();
     this.statusChanged();

@@ -28,6 +28,8 @@ export interface NotifierOptions extends DeliveryOptions {
    * (see batch-notifications.ts), so its thread's messages are no longer sent.
    */
   divert?: (dispatch: DispatchRecord) => boolean;
+  /** With batches on: how long a new status message in a channel waits (see heldFor()). */
+  postHoldMs?: number;
 }
 
 interface Content {
@@ -41,6 +43,7 @@ export class SlackNotifier {
   readonly #check: SentCheck;
   readonly #uploadTimeoutMs: number;
   readonly #divert: ((dispatch: DispatchRecord) => boolean) | undefined;
+  readonly #postHoldMs: number;
 
   constructor(
     private readonly outbox: OutboxRepository,
@@ -53,18 +56,35 @@ export class SlackNotifier {
     this.#uploadTimeoutMs = options.uploadTimeoutMs ?? 30_000;
     this.#check = new SentCheck(client, log);
     this.#divert = options.divert;
+    this.#postHoldMs = options.postHoldMs ?? 0;
     this.#loop = new DeliveryLoop(
       outbox,
       (entry) => this.send(entry),
       (entry) => ({ dispatch: entry.dispatchNumber, kind: entry.kind }),
       log,
       options,
-      (entry) => (options.pacer ? options.pacer.waitMs(...firstCall(entry)) : 0),
+      (entry) => Math.max(this.heldFor(entry), options.pacer ? options.pacer.waitMs(...firstCall(entry)) : 0),
     );
   }
 
   wake(): void {
     this.#loop.wake();
+  }
+
+  /**
+   * A new status message in a channel waits `postHoldMs` after its dispatch was recorded, and up to
+   * four times that while more dispatches for the channel keep coming: if it is the start of a burst,
+   * the batch opens meanwhile and takes it in, so the channel's posts (one a second) go to the batch's
+   * summary and replies, not to threads about to go quiet.
+   */
+  private heldFor(entry: OutboxEntry): number {
+    if (this.#postHoldMs <= 0 || entry.kind !== 'post' || !entry.channel || /^[UW]/.test(entry.channel))
+      return 0;
+    const age = this.#now().getTime() - Date.parse(entry.createdAt);
+    if (age < this.#postHoldMs) return this.#postHoldMs - age;
+    const longest = this.#postHoldMs * 4;
+    if (age >= longest || this.dispatches.laterInChannel(entry.dispatchNumber, entry.channel) === 0) return 0;
+    return Math.min(this.#postHoldMs, longest - age);
   }
 
   stop(): Promise<void> {

@@ -142,6 +142,36 @@ describe('SlackNotifier', () => {
     expect(slack.thread(d.channel!, d.messageTs!).map((m) => m.text)).toEqual(['#1 pending', 'one']);
   });
 
+  it('holds a new status message in a channel a moment, longer while the channel keeps getting more', async () => {
+    await notifier.stop();
+    const client = new webApi.WebClient(slack.config.botToken, {
+      slackApiUrl: slack.apiUrl,
+      retryConfig: { retries: 0 },
+      logger: silentLogger(),
+    });
+    notifier = new SlackNotifier(outbox, dispatches, client, createLogger('silent'), { postHoldMs: 150 });
+    const postedAfter = async (n: number) => {
+      const start = Date.now();
+      outbox.enqueue(n, 'post', msg(`#${n} pending`), now());
+      notifier.wake();
+      await until(() => dispatches.get(n)?.messageTs !== null);
+      return Date.now() - start;
+    };
+    // Alone: about the hold.
+    const alone = await postedAfter(number);
+    expect(alone).toBeGreaterThanOrEqual(140);
+    expect(alone).toBeLessThan(400);
+    // Followed by another dispatch in the channel: up to four holds, for a batch to take it in.
+    const d = dispatches.get(number)!;
+    const next = (channel: string | null) =>
+      channelDispatch(db, { definitionId: d.definitionId, channel, at: now(), actorId: slack.defaultUser });
+    const first = next(d.channel!);
+    next(d.channel!);
+    expect(await postedAfter(first)).toBeGreaterThanOrEqual(550);
+    // A direct message is not held.
+    expect(await postedAfter(next(null))).toBeLessThan(100);
+  });
+
   it('honours Retry-After on 429 and then delivers', async () => {
     slack.rateLimit('chat.postMessage', { times: 1, retryAfterSeconds: 1 });
     outbox.enqueue(number, 'post', msg('#1 pending'), now());
