@@ -184,14 +184,21 @@ export class BatchNotifier {
     if (b.extendSeq !== null && b.reply) return this.extend(b, b.reply, channel, now);
     const pending = this.store.changes(b.id, b.repliedSeq, b.sendingSeq ?? undefined);
     if (pending.length === 0) return Number.POSITIVE_INFINITY;
-    // Slack's "short bursts" allowance, while it lasts, lets replies go twice as often.
+    // Replies go half a post interval apart at least, as Slack's "short bursts" allowance lets them
+    // while it lasts; until the next one may go, the latest takes the changes in.
     const interval = this.options.pacer?.intervalMs('chat.postMessage') ?? 0;
-    const gap = this.postsLeft(channel) >= 2 ? interval / 2 : interval;
     const sincePost = b.reply ? now - Date.parse(b.reply.at) : Number.POSITIVE_INFINITY;
-    if (b.sendingSeq === null && b.reply && sincePost < gap)
-      return Math.min(gap - sincePost, await this.extend(b, b.reply, channel, now));
-    const wait =
-      b.sendingSeq !== null ? this.waitMs('conversations.replies') : this.waitMs('chat.postMessage', channel);
+    const postWait = this.waitMs('chat.postMessage', channel);
+    if (
+      b.sendingSeq === null &&
+      b.reply &&
+      (sincePost < interval / 2 || (sincePost < interval && postWait > 0))
+    )
+      return Math.min(
+        Math.max(interval / 2 - sincePost, postWait),
+        await this.extend(b, b.reply, channel, now),
+      );
+    const wait = b.sendingSeq !== null ? this.waitMs('conversations.replies') : postWait;
     if (wait > 0) return wait;
     // In doubt, the range is the one sent before; else as many as one reply names in full.
     const changes = b.sendingSeq !== null ? pending : changesForOneReply(pending);
@@ -330,10 +337,6 @@ export class BatchNotifier {
     this.#backoff.set(b.id, { at: now + delayMs, delayMs });
     this.log.warn({ batch: b.id, err, retryInMs: delayMs }, 'a batch message to Slack failed; trying again');
     return delayMs;
-  }
-
-  private postsLeft(channel: string): number {
-    return this.options.pacer?.tokens('chat.postMessage', channel) ?? 0;
   }
 
   private updatesLeft(): number {
