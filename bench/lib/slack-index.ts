@@ -1,7 +1,8 @@
 /**
  * What Slack received about each dispatch, read from the emulator's call log: the status message
  * (top-level, text "NAME #N: …"), its updates, its thread replies and the files shared into its
- * thread, each with the time Slack accepted it. Calls Slack refused (429) are not deliveries.
+ * thread, each with the time Slack accepted it, and what channel batches told (their replies and the
+ * edits that extend them). Calls Slack refused (429) are not deliveries.
  */
 import type { RecordedCall, SlackEmulator } from '../../test/support/slack/index.js';
 
@@ -29,6 +30,8 @@ export function indexDeliveries(slack: SlackEmulator): Map<number, DispatchMessa
   const byTs = new Map<string, DispatchMessages>();
   const byNumber = new Map<number, DispatchMessages>();
   const batches = new Set<string>();
+  /** Batch replies, which later edits extend (chat.update of the reply's ts). */
+  const batchReplies = new Set<string>();
   const entry = (n: number, channel: string): DispatchMessages => {
     let d = byNumber.get(n);
     if (!d) {
@@ -54,8 +57,11 @@ export function indexDeliveries(slack: SlackEmulator): Map<number, DispatchMessa
       batches.add(String((c.response as { ts?: string }).ts));
       continue;
     }
-    if (c.method === 'chat.postMessage' && batches.has(String(c.args.thread_ts))) {
-      // "Succeeded (12): #3–#9, #14 and 2 more": each number listed was told its new state.
+    const batchReply = c.method === 'chat.postMessage' && batches.has(String(c.args.thread_ts));
+    if (batchReply) batchReplies.add(String((c.response as { ts?: string }).ts));
+    if (batchReply || (c.method === 'chat.update' && batchReplies.has(String(c.args.ts)))) {
+      // "Succeeded (12): #3–#9, #14 and 2 more": each number listed was told its new state (an edit
+      // lists again those told before; the earliest telling counts).
       for (const line of text.split('\n')) {
         const state = /^(Running|Succeeded|Failed to start|Failed|Cancelled) \(/.exec(line)?.[1];
         if (!state) continue;

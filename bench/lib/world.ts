@@ -4,7 +4,7 @@
  * Every section builds its own world, so no backlog or cache of one measurement leaks into the next.
  */
 
-import { mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -142,6 +142,9 @@ export class World {
   async close(): Promise<void> {
     await this.jobbot.stop();
     await Promise.all([this.slack.close(), this.kube.close()]);
+    // BENCH_KEEP_LOGS=DIR keeps each run's Jobbot log there (JOBBOT_BENCH_LOG_LEVEL sets its level).
+    const keep = process.env.BENCH_KEEP_LOGS;
+    if (keep) cpSync(path.join(this.dir, 'jobbot.log'), path.join(keep, `${path.basename(this.dir)}.log`));
     rmSync(this.dir, { recursive: true, force: true });
   }
 }

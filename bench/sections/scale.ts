@@ -11,12 +11,16 @@
  *
  * Event-to-Slack latency, per dispatch, from the moment the API server stored the change to the moment
  * Slack accepted the message about it: pod Running → the "Running: pod … started." thread reply; Job
- * Complete → the verdict reply, and → the status message showing the verdict. A message still queued
- * when the run ends counts as never delivered (Infinity), so an honest p99 can be "never".
+ * Complete → the verdict reply, and → the status message showing the verdict. A dispatch reported in
+ * its channel's batch is told there: by the first reply, or edit of a reply, that names it in the new
+ * state. A message still queued when the run ends counts as never delivered (Infinity), so an honest
+ * p99 can be "never". For batch members the latency is also split at the moment Jobbot recorded the
+ * change (`batch_changes.at`): event → recorded is Jobbot noticing, recorded → Slack is delivery.
  *
  * The run is done twice: with Slack's published rate limits enforced (the target's condition), and
  * without them, which isolates Jobbot's own latency from Slack's limits.
  */
+import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import Database from 'better-sqlite3';
@@ -143,6 +147,25 @@ async function scaleRun(limited: boolean): Promise<{ rows: Row[]; data: Record<s
     // Event → Slack latencies.
     const deliveries = indexDeliveries(world.slack);
     const latency = { running: [] as number[], verdict: [] as number[], status: [] as number[] };
+    // Where a batch member's latency went: until Jobbot recorded the change, then until Slack had it.
+    const samples: Sample[] = [];
+    const split = { noticed: [] as number[], told: [] as number[] };
+    const recorded = new Map<string, number>();
+    for (const c of db.prepare('select dispatch_number as n, state, at from batch_changes').all() as {
+      n: number;
+      state: string;
+      at: string;
+    }[]) {
+      const k = `${c.n}/${c.state === 'running' ? 'running' : 'verdict'}`;
+      if (!recorded.has(k)) recorded.set(k, Date.parse(c.at));
+    }
+    const splitAt = (n: number, kind: 'running' | 'verdict', event: number, told: number | undefined) => {
+      const at = recorded.get(`${n}/${kind}`);
+      if (at === undefined || told === undefined) return;
+      split.noticed.push(at - event);
+      split.told.push(told - at);
+      samples.push([n, kind, event, at, told]);
+    };
     const numbers = db
       .prepare('select number, definition_name as d, cluster, namespace, job_name as j from dispatches')
       .all() as {
@@ -164,16 +187,21 @@ async function scaleRun(limited: boolean): Promise<{ rows: Row[]; data: Record<s
         : [...timeline.podRunning].find(([k]) => k.startsWith(`${jobKey}-`))?.[1];
       // A dispatch in its channel's batch is told there: running, or straight away its verdict.
       const told = earliest(reply, d && batchRunning(d));
-      if (podRunning !== undefined)
+      if (podRunning !== undefined) {
         latency.running.push(told ? told.at - podRunning : Number.POSITIVE_INFINITY);
+        splitAt(row.number, 'running', podRunning, told?.at);
+      }
       if (done !== undefined) {
         const inBatch = d && batchVerdict(d);
         const v = earliest(d && verdictReply(d), inBatch);
         const u = earliest(d && finalUpdate(d), inBatch);
         latency.verdict.push(v ? v.at - done : Number.POSITIVE_INFINITY);
+        splitAt(row.number, 'verdict', done, inBatch?.at);
         latency.status.push(u ? u.at - done : Number.POSITIVE_INFINITY);
       }
     }
+    if (process.env.BENCH_DUMP)
+      dumpRun(`${process.env.BENCH_DUMP}-${limited ? 'limited' : 'unlimited'}`, samples, world);
     const all = summarize([...latency.running, ...latency.verdict, ...latency.status]);
     const slackCalls: Record<string, { ok: number; limited: number }> = {};
     const postsPerChannel: Record<string, number> = {};
@@ -229,6 +257,7 @@ async function scaleRun(limited: boolean): Promise<{ rows: Row[]; data: Record<s
         podRunningToReply: summarize(latency.running),
         completeToVerdictReply: summarize(latency.verdict),
         completeToStatusUpdate: summarize(latency.status),
+        batchMembers: { eventToRecorded: summarize(split.noticed), recordedToSlack: summarize(split.told) },
       },
       outbox: { total: outboxTotal, pendingAtEnd: pending, drainWindowMs: window },
       dispatchesInBatches: batched,
@@ -295,6 +324,27 @@ async function scaleRun(limited: boolean): Promise<{ rows: Row[]; data: Record<s
     if (db.open) db.close();
     await world.close();
   }
+}
+
+/** A batch member's event: dispatch, kind, when it happened, Jobbot recorded it, Slack had it (ms). */
+type Sample = [number, 'running' | 'verdict', number, number, number];
+
+/**
+ * BENCH_DUMP=PREFIX: each run's samples (PREFIX-limited.json) and Slack calls (PREFIX-limited-calls.json),
+ * to see where a latency went, call by call.
+ */
+function dumpRun(prefix: string, samples: Sample[], world: World): void {
+  writeFileSync(`${prefix}.json`, JSON.stringify(samples));
+  const calls = world.slack.calls.map((c) => ({
+    method: c.method,
+    at: c.time,
+    status: c.status,
+    channel: c.args.channel,
+    ts: c.args.ts ?? (c.response as { ts?: string }).ts,
+    thread: c.args.thread_ts,
+    text: String(c.args.text ?? '').slice(0, 60),
+  }));
+  writeFileSync(`${prefix}-calls.json`, JSON.stringify(calls));
 }
 
 /**
