@@ -38,6 +38,8 @@ it('leaves no socket or timer behind', async () => {
   expect(handles('TCPSocketWrap')).toBeGreaterThan(0);
 
   w.close();
+  // The lists' kept-alive connections are the cluster registry's, not the watcher's.
+  f.registry.stop();
   await until(() => handles('TCPSocketWrap') === 0, 'every connection to end');
   expect(handles('Timeout')).toBeLessThanOrEqual(timers);
   expect(f.emu.cluster('alpha').watches.openCount).toBe(0);
