@@ -168,8 +168,11 @@ export class BatchNotifier {
       this.store.summarySent(b.id, hash, new Date(now).toISOString());
       return Math.min(next, this.#summaryGapMs);
     }
-    if (next === Number.POSITIVE_INFINITY && members.every((m) => isTerminal(m.state as DispatchStateName)))
+    if (next === Number.POSITIVE_INFINITY && members.every((m) => isTerminal(m.state as DispatchStateName))) {
       this.store.done(b.id, new Date(now).toISOString());
+      // Nothing more to edit unless another member joins: its last edit time can go.
+      this.#edited.delete(b.id);
+    }
     // Unchanged: looked at again a gap from now, not at every pass.
     else this.store.summarySent(b.id, hash, new Date(now).toISOString());
     return next;
