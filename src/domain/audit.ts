@@ -328,6 +328,8 @@ export function auditDetails(details: unknown, options: RedactOptions = {}): Aud
  * (equal once redacted) is still listed, without its value.
  */
 export function auditChanges(before: unknown, after: unknown): string[] {
+  // The same object: nothing changed, and the comparison below is a burst's largest cost.
+  if (before === after) return [];
   const names = [...secretRefNames(toJson(before) ?? null), ...secretRefNames(toJson(after) ?? null)];
   const shown = diffTemplates(
     redact(before, { secretEnvNames: names }),

@@ -231,7 +231,9 @@ export class DispatchService {
     const errors: FieldError[] = validateTemplate(template);
     if (errors.length > 0) throw invalid(errors.map((e) => e.message));
     // What changed, for people to read: taken of masked copies, so a secret env value never shows.
-    const overrides = diffTemplates(this.gate.maskObject(base), this.gate.maskObject(template));
+    // Nothing overridden (a CI dispatch as saved): nothing to compare, which is most of a burst's cost.
+    const overrides =
+      template === base ? [] : diffTemplates(this.gate.maskObject(base), this.gate.maskObject(template));
     return { definition, template, overrides, yes };
   }
 
