@@ -12,6 +12,7 @@
  *   before every call, cleared when Slack's answer says whether the message exists.
  */
 import type { Db } from './db.js';
+import { pruneDeliveredRows } from './prune-delivered.js';
 
 export type OutboxKind = 'post' | 'update' | 'reply' | 'upload';
 
@@ -158,19 +159,9 @@ export class OutboxRepository {
       .run(JSON.stringify(fields), id);
   }
 
-  /**
-   * Deletes up to `limit` rows delivered before `before` and returns how many went. Nothing pending
-   * or in doubt goes, and neither does the newest row, so ids, which name messages in Slack (see the
-   * notifier's markers), are never handed out twice.
-   */
+  /** Deletes up to `limit` rows delivered before `before` (see prune-delivered.ts); returns how many. */
   pruneDelivered(before: string, limit: number): number {
-    return this.db
-      .prepare(
-        `delete from outbox where id in (
-           select id from outbox where delivered_at is not null and delivered_at < ? and in_doubt = 0
-           and id < (select max(id) from outbox) limit ?)`,
-      )
-      .run(before, limit).changes;
+    return pruneDeliveredRows(this.db, 'outbox', before, limit);
   }
 
   /**

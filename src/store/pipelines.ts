@@ -7,6 +7,7 @@ import type { Actor } from '../domain/actor.js';
 import type { PipelineStage } from '../domain/pipeline.js';
 import type { Db } from './db.js';
 import { StaleRevisionError } from './definitions.js';
+import { pruneDeliveredRows } from './prune-delivered.js';
 
 export interface PipelineRecord {
   id: number;
@@ -298,15 +299,9 @@ export class PipelineRepository {
     })();
   }
 
-  /** As OutboxRepository.pruneDelivered: delivered rows before `before`, never the newest. */
+  /** As OutboxRepository.pruneDelivered, for the pipeline outbox. */
   pruneDelivered(before: string, limit: number): number {
-    return this.db
-      .prepare(
-        `delete from pipeline_outbox where id in (
-           select id from pipeline_outbox where delivered_at is not null and delivered_at < ? and in_doubt = 0
-           and id < (select max(id) from pipeline_outbox) limit ?)`,
-      )
-      .run(before, limit).changes;
+    return pruneDeliveredRows(this.db, 'pipeline_outbox', before, limit);
   }
 
   delivered(id: number, at: string, note: string | null = null): void {
