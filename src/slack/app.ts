@@ -80,7 +80,12 @@ export function createSlackApp(
   fetch?: webApi.FetchFunction,
 ): SlackApp {
   const logger = boltLogger(log);
-  const clientOptions = slackClientOptions(config, log, fetch);
+  const clientOptions: webApi.WebClientOptions = {
+    ...slackClientOptions(config, log, fetch),
+    // The listeners' client: a person is waiting, so a 429 is answered at once with a sentence
+    // (interaction.ts) instead of after Slack's Retry-After, by when a form's trigger (3 s) is gone.
+    rejectRateLimitedCalls: true,
+  };
   const authorize = async () => {
     const me = await identity.require();
     return { botToken: config.slack.botToken, botId: me.botId, botUserId: me.botUserId, teamId: me.teamId };

@@ -1,8 +1,9 @@
 /**
  * How a failed interaction (a button, a shortcut) is answered: a JobbotError's own sentence, or for
- * anything else a generic apology while the error goes to the log. One place, so every door answers
- * the same way.
+ * Slack rate-limiting the call a sentence saying so, or for anything else a generic apology while the
+ * error goes to the log. One place, so every door answers the same way.
  */
+import { webApi } from '@slack/bolt';
 import { isJobbotError } from '../domain/errors.js';
 import type { Logger } from '../logger.js';
 import { errorMessage } from './views/help.js';
@@ -10,10 +11,16 @@ import { errorMessage } from './views/help.js';
 export type Respond = (message: Record<string, unknown>) => Promise<unknown>;
 
 export const GENERIC_FAILURE = "Something went wrong on Jobbot's side; it is in Jobbot's log. Try again.";
+export const SLACK_BUSY =
+  'Slack is limiting how fast Jobbot may call it right now. Try again in a few seconds.';
 
 /** The sentence for the person; unexpected errors are logged with `what` failed. */
 export function failureSentence(err: unknown, log: Logger, what: string): string {
   if (isJobbotError(err)) return err.userMessage;
+  if (isSlackRateLimited(err)) {
+    log.warn({ what }, `${what}: Slack rate-limited the call`);
+    return SLACK_BUSY;
+  }
   log.error({ err }, `${what} failed`);
   return GENERIC_FAILURE;
 }
@@ -25,4 +32,9 @@ export async function replyFailure(respond: Respond, err: unknown, log: Logger, 
     replace_original: false,
     ...errorMessage(failureSentence(err, log, what)),
   });
+}
+
+/** Slack answered 429 (the clients reject rate-limited calls at once: a person is waiting). */
+export function isSlackRateLimited(err: unknown): boolean {
+  return (err as { code?: string } | undefined)?.code === webApi.ErrorCode.RateLimitedError;
 }

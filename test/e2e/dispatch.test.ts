@@ -324,6 +324,21 @@ describe('what a dispatch can go through', () => {
     expect(lastDispatch()).toBe(before);
   });
 
+  it('answers at once, saying so, when Slack rate-limits opening the dispatch form', async () => {
+    // Retry-After 5 s: waiting it out would outlast the form's trigger (3 s) and the person's patience.
+    h.slack.rateLimit('views.open', { times: 1, retryAfterSeconds: 5 });
+    const started = Date.now();
+    const res = await h.driver.slashCommand({ command: '/job', text: 'run pi' });
+    const answer = await res.answer({ timeoutMs: 3_000 });
+    expect(answer?.text).toBe(
+      'Slack is limiting how fast Jobbot may call it right now. Try again in a few seconds.',
+    );
+    expect(Date.now() - started).toBeLessThan(3_000);
+    // The limit has passed: the form opens.
+    const again = await h.driver.slashCommand({ command: '/job', text: 'run pi' });
+    expect(await again.answer({ orModal: true })).toBeUndefined();
+  });
+
   it('delivers every update once and in order after Slack rate-limits it', async () => {
     h.slack.rateLimit('chat.postMessage', { times: 2, retryAfterSeconds: 1 });
     const { number } = await run('run pi --yes');
