@@ -109,7 +109,14 @@ describe('JobWatcher recovery', () => {
     seen.length = 0;
 
     await until(() => requests('gap', 'jobs', false).length > lists, 'the re-list');
-    await until(() => hasJob('gap', 3) && w.isSynced('alpha', 'gap'), 'the state after the gap');
+    // Jobs and pods are two streams, each re-listing on its own: both must have caught up.
+    await until(
+      () =>
+        hasJob('gap', 3) &&
+        w.isSynced('alpha', 'gap') &&
+        w.snapshot('alpha', 'gap', 2).pods[0]?.status?.phase !== 'Running',
+      'the state after the gap',
+    );
     const slow = w.snapshot('alpha', 'gap', 2);
     expect(slow.job?.status?.conditions?.some((c) => c.type === 'Complete' && c.status === 'True')).toBe(
       true,
