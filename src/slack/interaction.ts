@@ -14,15 +14,18 @@ export const GENERIC_FAILURE = "Something went wrong on Jobbot's side; it is in 
 export const SLACK_BUSY =
   'Slack is limiting how fast Jobbot may call it right now. Try again in a few seconds.';
 
-/** The sentence for the person; unexpected errors are logged with `what` failed. */
-export function failureSentence(err: unknown, log: Logger, what: string): string {
+/**
+ * The sentence for the person; unexpected errors are logged with `what` failed, and answered with
+ * `generic`.
+ */
+export function failureSentence(err: unknown, log: Logger, what: string, generic = GENERIC_FAILURE): string {
   if (isJobbotError(err)) return err.userMessage;
   if (isSlackRateLimited(err)) {
     log.warn({ what }, `${what}: Slack rate-limited the call`);
     return SLACK_BUSY;
   }
   log.error({ err }, `${what} failed`);
-  return GENERIC_FAILURE;
+  return generic;
 }
 
 /** Tells the person privately why their interaction failed. */
@@ -34,7 +37,7 @@ export async function replyFailure(respond: Respond, err: unknown, log: Logger, 
   });
 }
 
-/** Slack answered 429 (the clients reject rate-limited calls at once: a person is waiting). */
-export function isSlackRateLimited(err: unknown): boolean {
+/** Slack answered 429 (the listeners' client rejects rate-limited calls at once: a person is waiting). */
+function isSlackRateLimited(err: unknown): boolean {
   return (err as { code?: string } | undefined)?.code === webApi.ErrorCode.RateLimitedError;
 }

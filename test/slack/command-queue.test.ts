@@ -8,6 +8,15 @@ import { CommandQueue } from '../../src/slack/command-queue.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** A queue whose commands only record when they started. */
+function timedQueue(timing: { quietMs: number; maxDeferMs: number }) {
+  const started: number[] = [];
+  const queue = new CommandQueue<number>(async () => {
+    started.push(performance.now());
+  }, timing);
+  return { queue, started };
+}
+
 describe('CommandQueue', () => {
   it('starts one command per event-loop turn, in order', async () => {
     const log: string[] = [];
@@ -27,13 +36,7 @@ describe('CommandQueue', () => {
   });
 
   it('holds commands while requests keep arriving, and starts them once they stop', async () => {
-    const started: number[] = [];
-    const queue = new CommandQueue<number>(
-      async () => {
-        started.push(performance.now());
-      },
-      { quietMs: 30, maxDeferMs: 5_000 },
-    );
+    const { queue, started } = timedQueue({ quietMs: 30, maxDeferMs: 5_000 });
     queue.arrived();
     queue.push(1);
     let lastArrival = performance.now();
@@ -49,13 +52,7 @@ describe('CommandQueue', () => {
   });
 
   it('starts a command that has waited maxDeferMs even while requests keep arriving', async () => {
-    const started: number[] = [];
-    const queue = new CommandQueue<number>(
-      async () => {
-        started.push(performance.now());
-      },
-      { quietMs: 1_000, maxDeferMs: 50 },
-    );
+    const { queue, started } = timedQueue({ quietMs: 1_000, maxDeferMs: 50 });
     queue.arrived();
     const pushed = performance.now();
     queue.push(1);

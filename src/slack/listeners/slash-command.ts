@@ -15,7 +15,7 @@ import type { Metrics } from '../../http/metrics.js';
 import type { Logger } from '../../logger.js';
 import type { AccessService } from '../../services/access.js';
 import type { AckBody, Subcommand } from '../commands.js';
-import { isSlackRateLimited, SLACK_BUSY } from '../interaction.js';
+import { failureSentence } from '../interaction.js';
 import { errorMessage, unknownSubcommandMessage } from '../views/help.js';
 
 export interface SlashCommandDeps {
@@ -67,22 +67,18 @@ export function registerSlashCommand(app: App, deps: SlashCommandDeps): void {
       await sub.handle({ command: deps.command, args, body, ack: answer, respond, client, log });
       deps.metrics.slackCommands.inc({ subcommand: sub.name, outcome: 'ok' });
     } catch (err) {
-      const busy = isSlackRateLimited(err);
-      const reply = isJobbotError(err)
-        ? errorMessage(err.userMessage)
-        : busy
-          ? errorMessage(SLACK_BUSY)
-          : errorMessage(
-              `Something went wrong on Jobbot's side running \`${deps.command} ${sub.name}\`; it is in Jobbot's log. Try again, and tell your Jobbot admins if it keeps happening.`,
-            );
       deps.metrics.slackCommands.inc({
         subcommand: sub.name,
         outcome: isJobbotError(err) ? 'user_error' : 'failed',
       });
       if (isJobbotError(err)) log.info({ code: err.code }, err.userMessage);
-      else if (busy) log.warn({ subcommand: sub.name }, 'Slack rate-limited a call of the subcommand');
-      else log.error({ err, subcommand: sub.name }, 'subcommand failed');
-      await post(respond, reply, log);
+      const sentence = failureSentence(
+        err,
+        log.child({ subcommand: sub.name }),
+        'subcommand',
+        `Something went wrong on Jobbot's side running \`${deps.command} ${sub.name}\`; it is in Jobbot's log. Try again, and tell your Jobbot admins if it keeps happening.`,
+      );
+      await post(respond, errorMessage(sentence), log);
     }
   });
 }
