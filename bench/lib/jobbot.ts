@@ -90,6 +90,8 @@ export async function startJobbot(opts: JobbotOptions): Promise<JobbotProcess> {
   // JOBBOT_BENCH_PROFILE=DIR: a V8 CPU profile of each Jobbot process, written there when it stops.
   const profile = process.env.JOBBOT_BENCH_PROFILE;
   const flags = profile ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(profile)}`] : [];
+  // JOBBOT_BENCH_NODE_FLAGS: more flags for Jobbot's node (e.g. --trace-gc, read with BENCH_KEEP_LOGS).
+  flags.push(...(process.env.JOBBOT_BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean));
   const child = spawn(process.execPath, [...flags, MAIN], {
     // Its own folder as cwd and HOME: no .env or ~/.kube/config of the machine leaks in.
     cwd: opts.dir,

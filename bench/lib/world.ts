@@ -18,6 +18,7 @@ import { defineJob } from '../../test/support/seed.js';
 import { slashCommandPayload } from '../../test/support/slack/driver-payloads.js';
 import { type SlackEmulator, signSlackRequest, startSlackEmulator } from '../../test/support/slack/index.js';
 import type { SlackRateLimiter } from '../../test/support/slack/rate-limits.js';
+import type { BurstRequest } from './burst.js';
 import { type JobbotProcess, startJobbot } from './jobbot.js';
 
 export const ADMIN = { kind: 'slack' as const, id: 'U0ALICE001', name: 'alice' };
@@ -51,6 +52,18 @@ export class World {
 
   /** A signed slash command as Slack sends it; `ms` is the time to Jobbot's acknowledgement. */
   async slash(text: string, user = ADMIN.id, channel = 'C0JOBS0001', command = '/job'): Promise<SlashResult> {
+    const { request: req, responseUrl } = this.slashRequest(text, user, channel, command);
+    const res = await request(`${this.jobbot.url}${req.path}`, req.method, req);
+    return { ...res, responseUrl };
+  }
+
+  /** The same slash command, signed but not sent (for the burst client, bench/lib/burst.ts). */
+  slashRequest(
+    text: string,
+    user = ADMIN.id,
+    channel = 'C0JOBS0001',
+    command = '/job',
+  ): { request: BurstRequest; responseUrl: string } {
     const responseUrl = this.slack.issueResponseUrl({ user, channel });
     const payload = slashCommandPayload(this.slack.state, {
       command,
@@ -62,15 +75,12 @@ export class World {
     });
     const body = new URLSearchParams(payload).toString();
     const timestamp = Math.floor(Date.now() / 1000);
-    const res = await request(`${this.jobbot.url}/slack/events`, 'POST', {
-      headers: {
-        'content-type': 'application/x-www-form-urlencoded',
-        'x-slack-request-timestamp': String(timestamp),
-        'x-slack-signature': signSlackRequest(this.slack.config.signingSecret, timestamp, body),
-      },
-      body,
-    });
-    return { ...res, responseUrl };
+    const headers = {
+      'content-type': 'application/x-www-form-urlencoded',
+      'x-slack-request-timestamp': String(timestamp),
+      'x-slack-signature': signSlackRequest(this.slack.config.signingSecret, timestamp, body),
+    };
+    return { request: { method: 'POST', path: '/slack/events', headers, body }, responseUrl };
   }
 
   /**
@@ -79,7 +89,7 @@ export class World {
    * for them all, reading only posts it has not seen, so a burst's answers cost the load generator
    * little; rejects if some are missing after `ms`.
    */
-  async answers(slashes: SlashResult[], ms = 30_000): Promise<string[]> {
+  async answers(slashes: readonly { responseUrl?: string }[], ms = 30_000): Promise<string[]> {
     const wanted = new Map(slashes.map((s, i) => [s.responseUrl, i]));
     wanted.delete(undefined);
     const texts: (string | undefined)[] = slashes.map(() => undefined);

@@ -8,8 +8,11 @@
  * And they wait while requests are still arriving: Node accepts only one new connection per loop
  * turn while other work is queued for the next turn, so with a command in every turn a burst of 200
  * requests on new connections took 200 commands' time to be accepted at all (p99 ~1 s for `/job help`
- * in the benchmark). So commands start once no request has arrived for `quietMs`, or once the oldest
- * has waited `maxDeferMs`, which bounds their delay under a steady stream of requests.
+ * in the benchmark). So commands start once no request has arrived for `quietMs` and none is still
+ * being read, or once the oldest has waited `maxDeferMs`, which bounds their delay under a steady
+ * stream of requests (and behind a client that never finishes sending its body). Without the "being
+ * read" part, a sender pausing 5 ms mid-burst let commands start while half the burst was still
+ * unacknowledged, and those acknowledgements then took turns with the commands (+30 ms at 200).
  */
 
 export interface CommandQueueTiming {
@@ -26,6 +29,7 @@ export class CommandQueue<T> {
   readonly #running = new Set<Promise<void>>();
   #scheduled = false;
   #lastArrival = Number.NEGATIVE_INFINITY;
+  #reading = 0;
 
   /** `run` must not reject: it handles its own failures. */
   constructor(
@@ -34,9 +38,20 @@ export class CommandQueue<T> {
     private readonly now: () => number = () => performance.now(),
   ) {}
 
-  /** A request has arrived (any kind): commands hold back while they keep coming. */
-  arrived(): void {
+  /**
+   * A request has arrived (any kind): commands hold back while they keep coming. Call the function
+   * returned once its body has been read and checked (or has failed to be); calling it again does nothing.
+   */
+  arrived(): () => void {
     this.#lastArrival = this.now();
+    this.#reading++;
+    let read = false;
+    return () => {
+      if (read) return;
+      read = true;
+      this.#reading--;
+      this.#lastArrival = this.now();
+    };
   }
 
   push(item: T): void {
@@ -64,7 +79,8 @@ export class CommandQueue<T> {
     const head = this.#waiting[0];
     if (!head) return 0;
     const t = this.now();
-    const quiet = this.#lastArrival + this.timing.quietMs - t;
+    // While a request is being read, look again after quietMs: it may be read by then.
+    const quiet = this.#reading > 0 ? this.timing.quietMs : this.#lastArrival + this.timing.quietMs - t;
     const due = head.at + this.timing.maxDeferMs - t;
     return Math.max(0, Math.min(quiet, due));
   }

@@ -63,8 +63,9 @@ export class SlackReceiver implements Receiver {
     this.#log = opts.log.child({ component: 'slack-receiver' });
     this.#logger = boltLogger(opts.log);
     this.requestListener = (req, res) => {
-      this.#commands.arrived();
-      this.#handle(req, res).catch((err: unknown) => {
+      const read = this.#commands.arrived();
+      this.#handle(req, res, read).catch((err: unknown) => {
+        read();
         this.#log.error({ err, code: 'slack_request_failed' }, 'a request to /slack/events failed');
         if (!res.headersSent) http.buildNoBodyResponse(res, 500);
       });
@@ -87,7 +88,8 @@ export class SlackReceiver implements Receiver {
       this.#log.warn({ code: 'slack_commands_unfinished', left }, 'stopping with slash commands unfinished');
   }
 
-  async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  /** `read` tells the command queue this request has been read (commands wait while requests are). */
+  async #handle(req: IncomingMessage, res: ServerResponse, read: () => void): Promise<void> {
     let buffered: BufferedIncomingMessage;
     try {
       buffered = await http.parseAndVerifyHTTPRequest(
@@ -95,6 +97,7 @@ export class SlackReceiver implements Receiver {
         req,
       );
     } catch (err) {
+      read();
       if (http.isRawBodyError(err) && (err.type === 'entity.too.large' || err.statusCode === 413)) {
         this.#log.warn({ code: 'slack_request_too_large', limit: err.limit }, 'request body over the limit');
         http.buildNoBodyResponse(res, 413);
@@ -107,6 +110,7 @@ export class SlackReceiver implements Receiver {
       http.buildNoBodyResponse(res, 401);
       return;
     }
+    read();
     let body: Record<string, unknown>;
     try {
       body = http.parseHTTPRequestBody(buffered);

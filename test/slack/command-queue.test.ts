@@ -1,7 +1,7 @@
 /**
  * The queue of acknowledged slash commands (src/slack/command-queue.ts): one command per event-loop
- * turn, in order; none while requests keep arriving, unless the oldest has waited `maxDeferMs`; and
- * drain() waits for those taken.
+ * turn, in order; none while requests keep arriving or are still being read, unless the oldest has
+ * waited `maxDeferMs`; and drain() waits for those taken.
  */
 import { describe, expect, it } from 'vitest';
 import { CommandQueue } from '../../src/slack/command-queue.js';
@@ -37,12 +37,12 @@ describe('CommandQueue', () => {
 
   it('holds commands while requests keep arriving, and starts them once they stop', async () => {
     const { queue, started } = timedQueue({ quietMs: 30, maxDeferMs: 5_000 });
-    queue.arrived();
+    queue.arrived()();
     queue.push(1);
     let lastArrival = performance.now();
     for (let i = 0; i < 6; i++) {
       await sleep(10);
-      queue.arrived();
+      queue.arrived()();
       lastArrival = performance.now();
     }
     expect(started).toEqual([]);
@@ -51,12 +51,39 @@ describe('CommandQueue', () => {
     expect(started[0]! - lastArrival).toBeGreaterThanOrEqual(25);
   });
 
-  it('starts a command that has waited maxDeferMs even while requests keep arriving', async () => {
-    const { queue, started } = timedQueue({ quietMs: 1_000, maxDeferMs: 50 });
+  it('holds commands while a request is still being read, and starts them quietMs after it was', async () => {
+    const { queue, started } = timedQueue({ quietMs: 10, maxDeferMs: 5_000 });
+    const read = queue.arrived();
+    queue.arrived()();
+    queue.push(1);
+    await sleep(60);
+    // The other request was read 60 ms ago, but one is still being read.
+    expect(started).toEqual([]);
+    read();
+    read(); // a second call changes nothing
+    const readAt = performance.now();
+    await queue.drain(1_000);
+    expect(started).toHaveLength(1);
+    expect(started[0]! - readAt).toBeGreaterThanOrEqual(8);
+    expect(started[0]! - readAt).toBeLessThan(500);
+  });
+
+  it('starts a command after maxDeferMs even behind a request that is never read', async () => {
+    const { queue, started } = timedQueue({ quietMs: 5, maxDeferMs: 50 });
     queue.arrived();
     const pushed = performance.now();
     queue.push(1);
-    const arriving = setInterval(() => queue.arrived(), 5);
+    await queue.drain(1_000);
+    expect(started).toHaveLength(1);
+    expect(started[0]! - pushed).toBeGreaterThanOrEqual(45);
+  });
+
+  it('starts a command that has waited maxDeferMs even while requests keep arriving', async () => {
+    const { queue, started } = timedQueue({ quietMs: 1_000, maxDeferMs: 50 });
+    queue.arrived()();
+    const pushed = performance.now();
+    queue.push(1);
+    const arriving = setInterval(() => queue.arrived()(), 5);
     try {
       await queue.drain(1_000);
     } finally {
