@@ -36,7 +36,7 @@ import { SlackIdentity, SlackTokenRejected } from './slack/identity.js';
 import { registerDefinitionListeners } from './slack/listeners/definitions.js';
 import { registerDispatchListeners } from './slack/listeners/dispatches.js';
 import { registerHistoryListeners } from './slack/listeners/history.js';
-import { registerSlashCommand } from './slack/listeners/slash-command.js';
+import { opensForm, registerSlashCommand } from './slack/listeners/slash-command.js';
 import { registerYamlShortcut } from './slack/listeners/yaml-shortcut.js';
 import { LogDelivery } from './slack/log-delivery.js';
 import { SlackNotifier } from './slack/notifier.js';
@@ -341,6 +341,9 @@ export async function start(config: Config, options: StartOptions = {}): Promise
     metrics,
     access,
   });
+  slack.prioritizeCommands(
+    (command, text) => command === config.command && opensForm(subcommands, 'help', text),
+  );
 
   const readiness = (): Readiness => {
     const database = { ok: isDatabaseOpen(db) };

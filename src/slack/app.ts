@@ -69,6 +69,11 @@ export interface SlackApp {
   mode: 'http' | 'socket';
   /** Present in HTTP mode: mount it on POST /slack/events. */
   requestListener: RequestListener | undefined;
+  /**
+   * Which slash commands start ahead of those waiting (HTTP mode queues commands after their ack;
+   * in Socket Mode each runs as it comes, so there is nothing to reorder).
+   */
+  prioritizeCommands(urgent: (command: string, text: string | undefined) => boolean): void;
   start(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -102,6 +107,7 @@ export function createSlackApp(
       app,
       mode: 'socket',
       requestListener: undefined,
+      prioritizeCommands: () => {},
       start: async () => {
         await app.start();
         started = true;
@@ -123,6 +129,7 @@ export function createSlackApp(
     app,
     mode: 'http',
     requestListener: receiver.requestListener,
+    prioritizeCommands: (urgent) => receiver.prioritize(urgent),
     start: async () => {},
     // Slash commands acknowledged before the HTTP server closed still run to their end.
     stop: () => receiver.stop(),

@@ -25,7 +25,8 @@ export interface CommandQueueTiming {
 export const COMMAND_QUEUE_TIMING: CommandQueueTiming = { quietMs: 5, maxDeferMs: 250 };
 
 export class CommandQueue<T> {
-  readonly #waiting: { item: T; at: number }[] = [];
+  /** Urgent commands first, then the others; each part oldest first. */
+  readonly #waiting: { item: T; at: number; urgent: boolean }[] = [];
   readonly #running = new Set<Promise<void>>();
   #scheduled = false;
   #lastArrival = Number.NEGATIVE_INFINITY;
@@ -54,8 +55,15 @@ export class CommandQueue<T> {
     };
   }
 
-  push(item: T): void {
-    this.#waiting.push({ item, at: this.now() });
+  /**
+   * `urgent` commands start before those waiting that are not (in order among themselves): a command
+   * that opens a form must call views.open within 3 s of being sent, the others have no such deadline.
+   */
+  push(item: T, urgent = false): void {
+    const entry = { item, at: this.now(), urgent };
+    const firstNormal = urgent ? this.#waiting.findIndex((e) => !e.urgent) : -1;
+    if (firstNormal < 0) this.#waiting.push(entry);
+    else this.#waiting.splice(firstNormal, 0, entry);
     this.#schedule();
   }
 
@@ -78,10 +86,12 @@ export class CommandQueue<T> {
   #holdFor(): number {
     const head = this.#waiting[0];
     if (!head) return 0;
+    // maxDeferMs counts from the oldest: the head, or the first non-urgent one behind urgent ones.
+    const oldest = Math.min(head.at, this.#waiting.find((e) => !e.urgent)?.at ?? head.at);
     const t = this.now();
     // While a request is being read, look again after quietMs: it may be read by then.
     const quiet = this.#reading > 0 ? this.timing.quietMs : this.#lastArrival + this.timing.quietMs - t;
-    const due = head.at + this.timing.maxDeferMs - t;
+    const due = oldest + this.timing.maxDeferMs - t;
     return Math.max(0, Math.min(quiet, due));
   }
 

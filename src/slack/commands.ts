@@ -30,5 +30,10 @@ export interface Subcommand {
   summary: string;
   /** What the policy must allow before this subcommand runs at all (admin-only subcommands). */
   requires?: Action;
+  /**
+   * True when these words open a form: the form needs the command's trigger_id, which Slack lets
+   * expire 3 s after the command, so such a command starts ahead of those waiting (receiver.ts).
+   */
+  opensForm?: (args: readonly string[]) => boolean;
   handle(ctx: CommandContext): Promise<void>;
 }

@@ -57,6 +57,7 @@ export class SlackReceiver implements Receiver {
   readonly #log: Logger;
   readonly #logger: BoltLogger;
   readonly #commands: CommandQueue<ReceiverEvent>;
+  #urgent: (command: string, text: string | undefined) => boolean = () => false;
 
   constructor(private readonly opts: SlackReceiverOptions) {
     this.#commands = new CommandQueue((event) => this.#runCommand(event), opts.commandTiming);
@@ -70,6 +71,11 @@ export class SlackReceiver implements Receiver {
         if (!res.headersSent) http.buildNoBodyResponse(res, 500);
       });
     };
+  }
+
+  /** Says which commands start ahead of those waiting (Subcommand.opensForm: they open a form). */
+  prioritize(urgent: (command: string, text: string | undefined) => boolean): void {
+    this.#urgent = urgent;
   }
 
   init(app: App): void {
@@ -127,7 +133,9 @@ export class SlackReceiver implements Receiver {
     };
     if (typeof body.command === 'string') {
       http.buildContentResponse(res, undefined);
-      this.#commands.push({ body, ack: this.#lostAck(body.command), ...retry });
+      const text = typeof body.text === 'string' ? body.text : undefined;
+      const urgent = this.#urgent(body.command, text);
+      this.#commands.push({ body, ack: this.#lostAck(body.command), ...retry }, urgent);
       return;
     }
     const ack = new HTTPResponseAck({

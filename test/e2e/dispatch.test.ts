@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseJobYaml } from '../../src/domain/definition/index.js';
+import { FORM_TOO_LATE } from '../../src/slack/interaction.js';
 import { openDatabase } from '../../src/store/db.js';
 import { DefinitionRepository } from '../../src/store/definitions.js';
 import { type DispatchRecord, DispatchRepository } from '../../src/store/dispatches.js';
@@ -337,6 +338,31 @@ describe('what a dispatch can go through', () => {
     // The limit has passed: the form opens.
     const again = await h.driver.slashCommand({ command: '/job', text: 'run pi' });
     expect(await again.answer({ orModal: true })).toBeUndefined();
+  });
+
+  it('says the form came too late, with nothing dispatched, when its trigger expired first', async () => {
+    const before = lastDispatch();
+    // What Slack answers views.open more than 3 s after the command (a long queue of commands).
+    h.slack.fail('views.open', { error: 'expired_trigger_id' });
+    const res = await h.driver.slashCommand({ command: '/job', text: 'run pi' });
+    const answer = await res.answer({ timeoutMs: 3_000 });
+    expect(answer?.text).toBe(FORM_TOO_LATE);
+    expect(lastDispatch()).toBe(before);
+  });
+
+  it('opens a form ahead of the commands queued before it, while its trigger is fresh', async () => {
+    const history = Array.from({ length: 40 }, () =>
+      h.driver.slashCommand({ command: '/job', text: 'history' }),
+    );
+    const run = h.driver.slashCommand({ command: '/job', text: 'run pi' });
+    const [form, ...listed] = await Promise.all([run, ...history]);
+    const call = await h.slack.waitForCall('views.open', (c) => c.args.trigger_id === form!.triggerId);
+    expect(call.status).toBe(200);
+    await Promise.all(listed.map((r) => r.answer()));
+    const urls = new Set(listed.map((r) => r.responseUrl));
+    const answeredBefore = h.slack.state.responses.filter((r) => urls.has(r.url) && r.time < call.time);
+    // Sent last, it went first among those still waiting (a few may have started before it arrived).
+    expect(answeredBefore.length).toBeLessThan(20);
   });
 
   it('delivers every update once and in order after Slack rate-limits it', async () => {

@@ -78,6 +78,44 @@ describe('CommandQueue', () => {
     expect(started[0]! - pushed).toBeGreaterThanOrEqual(45);
   });
 
+  it('starts urgent commands (they open a form) ahead of those waiting, in order among themselves', async () => {
+    const order: string[] = [];
+    const queue = new CommandQueue<string>(
+      async (item) => {
+        order.push(item);
+      },
+      { quietMs: 5, maxDeferMs: 5_000 },
+    );
+    queue.push('history 1');
+    queue.push('history 2');
+    queue.push('new 1', true);
+    queue.push('history 3');
+    queue.push('new 2', true);
+    await queue.drain(1_000);
+    expect(order).toEqual(['new 1', 'new 2', 'history 1', 'history 2', 'history 3']);
+  });
+
+  it('counts maxDeferMs from the oldest waiting command, even behind an urgent one', async () => {
+    let t = 0;
+    const started: string[] = [];
+    const queue = new CommandQueue<string>(
+      async (item) => {
+        started.push(item);
+      },
+      { quietMs: 1_000_000, maxDeferMs: 100 },
+      () => t,
+    );
+    queue.arrived()();
+    queue.push('old');
+    t = 90;
+    queue.push('urgent', true);
+    queue.arrived()();
+    // 100 ms after "old" was queued both are due, although requests keep arriving (quietMs is huge).
+    t = 101;
+    await queue.drain(200);
+    expect(started).toEqual(['urgent', 'old']);
+  });
+
   it('starts a command that has waited maxDeferMs even while requests keep arriving', async () => {
     const { queue, started } = timedQueue({ quietMs: 1_000, maxDeferMs: 50 });
     queue.arrived()();

@@ -84,6 +84,27 @@ export function registerSlashCommand(app: App, deps: SlashCommandDeps): void {
 }
 
 /**
+ * Whether the command's words open a form (Subcommand.opensForm): the receiver starts such commands
+ * ahead of the others waiting, before their trigger_id expires. Words that do not parse are not urgent:
+ * their answer is a sentence.
+ */
+export function opensForm(
+  subcommands: readonly Subcommand[],
+  fallback: string,
+  text: string | undefined,
+): boolean {
+  let words: string[];
+  try {
+    words = splitWords(text ?? '');
+  } catch {
+    return false;
+  }
+  const [first, ...args] = words;
+  const name = (first ?? fallback).toLowerCase();
+  return subcommands.find((s) => s.name === name)?.opensForm?.(args) ?? false;
+}
+
+/**
  * What a subcommand passes to `ctx.ack(reply)`: the first call wins, as with an ack, so `ack()` after
  * opening a modal means "no answer" and a later reply is dropped.
  */

@@ -39,6 +39,7 @@ export function definitionSubcommands(
       requires: { kind: 'definition.manage' },
       usage: 'new',
       summary: 'Create a job definition from pasted YAML or a form.',
+      opensForm: () => true,
       handle: async (ctx) => {
         const view = await buildModal(
           service,
@@ -55,6 +56,7 @@ export function definitionSubcommands(
       requires: { kind: 'definition.manage' },
       usage: 'edit NAME',
       summary: 'Change a job definition; saving makes a new revision.',
+      opensForm: () => true,
       handle: async (ctx) => {
         const def = service.get(nameArg(ctx, 'edit NAME'));
         const values = valuesOf(def);

@@ -8,6 +8,8 @@ import type { UserDirectory } from '../users.js';
 import { submittedMessage } from '../views/approvals.js';
 import { cancelConfirmMessage } from '../views/dispatch.js';
 
+const YES = /^(--yes|-y)$/i;
+
 /** `42` and `#42` both name dispatch 42. */
 export function dispatchNumber(ctx: CommandContext, usage: string): number {
   const word = ctx.args[0];
@@ -32,6 +34,7 @@ export function dispatchSubcommands(
       usage: 'run NAME [key=value …] [--yes]',
       summary:
         'Dispatch a job; values such as image=perl:5.36 or env.FOO=bar change this run only. --yes skips the form.',
+      opensForm: (args) => !args.some((w) => YES.test(w)),
       handle: async (ctx) => {
         const [name, ...words] = ctx.args;
         if (!name)
@@ -53,7 +56,7 @@ export function dispatchSubcommands(
         }
         const meta = {
           name,
-          words: words.filter((w) => !/^(--yes|-y)$/i.test(w)),
+          words: words.filter((w) => !YES.test(w)),
           channel: ctx.body.channel_id,
         };
         await ctx.client.views.open({

@@ -35,6 +35,7 @@ export function pipelineSubcommand(deps: PipelineModalDeps): Subcommand {
     name: 'pipeline',
     usage: USAGE,
     summary: 'Define and run pipelines: stages of jobs, each stage running in parallel after the one before.',
+    opensForm: ([verb]) => verb === 'new' || verb === 'edit',
     handle: async (ctx) => {
       const [verb, arg] = ctx.args;
       const needName = (what: string) => {
