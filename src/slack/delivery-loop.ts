@@ -2,6 +2,8 @@
  * The delivery loop shared by Slack outboxes (dispatch threads, pipeline threads). Each thread's
  * queue is delivered head first, one entry at a time, so a thread reads in order; heads of different
  * threads go several at a time, oldest thread first. Glossary:
+ * - passer: an entry a queue offers with its head, which may go first while the head waits (the
+ *   dispatch outbox's message below a status edit that waits for chat.update, see store/outbox.ts).
  * - ready: an entry is due (not waiting for a retry) and its first Slack call has an allowance now
  *   (`readyIn`, from the pacer that keeps calls within Slack's published limits, see pacing.ts). Only
  *   ready entries are started, so a slot is never held waiting while another thread could go: a busy
@@ -24,11 +26,13 @@ export interface QueuedEntry {
   attempts: number;
   nextAttemptAt: string;
   inDoubt?: boolean;
+  /** The entry after this head that may be sent before it while this one waits (same type). */
+  passer?: QueuedEntry;
 }
 
 /** The outbox operations the loop needs. */
 export interface DeliveryQueue<E extends QueuedEntry> {
-  /** The head (oldest pending entry) of each thread, oldest first. */
+  /** The head (oldest pending entry) of each thread, oldest first, each with its passer if any. */
   heads(limit: number): E[];
   delivered(id: number, at: string, note: string | null): void;
   /**
@@ -178,19 +182,32 @@ export class DeliveryLoop<E extends QueuedEntry> {
     let started = 0;
     for (;;) {
       const now = this.#now().getTime();
-      let waitMs = Number.POSITIVE_INFINITY;
-      const i = left.findIndex((e) => {
+      const waitOf = (e: E) => {
         const due = Date.parse(e.nextAttemptAt) - now;
-        const wait = due > 0 ? due : this.readyIn(e);
-        waitMs = Math.min(waitMs, wait);
-        return wait <= 0;
-      });
-      if (i < 0 || this.#stopped) return { started, waitMs };
+        return due > 0 ? due : this.readyIn(e);
+      };
+      let waitMs = Number.POSITIVE_INFINITY;
+      let pick: { at: number; entry: E } | undefined;
+      for (const [at, head] of left.entries()) {
+        // queue.heads() hands out passers of the heads' own type.
+        const passer = head.passer as E | undefined;
+        const ready = [head, ...(passer && !inFlight.has(passer.id) ? [passer] : [])].find((e) => {
+          const wait = waitOf(e);
+          waitMs = Math.min(waitMs, wait);
+          return wait <= 0;
+        });
+        if (ready) {
+          pick = { at, entry: ready };
+          break;
+        }
+      }
+      if (!pick || this.#stopped) return { started, waitMs };
       if (inFlight.size >= this.#concurrency) {
         await Promise.race(inFlight.values());
         continue;
       }
-      start(left.splice(i, 1)[0]!);
+      left.splice(pick.at, 1);
+      start(pick.entry);
       started++;
     }
   }

@@ -8,6 +8,10 @@
  *   place (the post then carries it), and it supersedes any earlier pending update of the thread.
  * - reply: a message in the dispatch's thread;
  * - upload: a log file posted into the thread.
+ * - passer: the entry right after a pending update of the status message. It may go before the
+ *   update when the update must wait (chat.update's allowance is spent for the workspace): an edit of
+ *   the top message and the messages below it do not depend on each other once the message exists,
+ *   and a verdict should not wait seconds behind a status edit. The thread itself stays in order.
  * - in doubt: a call for the entry was started and its outcome is unknown (see the notifier); set
  *   before every call, cleared when Slack's answer says whether the message exists.
  */
@@ -28,6 +32,8 @@ export interface OutboxEntry {
   inDoubt: boolean;
   /** Where the thread goes (the dispatch's channel, else its dispatcher), as `heads` reads it. */
   channel?: string;
+  /** For a head that is an update: the next entry of the thread, which may go first (see passer). */
+  passer?: OutboxEntry;
 }
 
 type Row = Record<string, unknown>;
@@ -108,7 +114,7 @@ export class OutboxRepository {
 
   /**
    * The next entry of each dispatch that has one pending, oldest dispatch first. Only the head of a
-   * dispatch's queue is offered, which is what keeps its thread in order.
+   * dispatch's queue is offered (and, behind an update, its passer), which keeps its thread in order.
    */
   heads(limit: number): OutboxEntry[] {
     const rows = this.db
@@ -120,7 +126,16 @@ export class OutboxRepository {
          order by o.id limit ?`,
       )
       .all(limit) as Row[];
-    return rows.map((r) => ({ ...entryFrom(r), channel: String(r.channel) }));
+    const next = this.db.prepare(
+      `select * from outbox where dispatch_number = ? and id > ? and delivered_at is null order by id limit 1`,
+    );
+    return rows.map((r) => {
+      const channel = String(r.channel);
+      const head: OutboxEntry = { ...entryFrom(r), channel };
+      if (head.kind !== 'update') return head;
+      const passer = next.get(head.dispatchNumber, head.id) as Row | undefined;
+      return passer ? { ...head, passer: { ...entryFrom(passer), channel } } : head;
+    });
   }
 
   delivered(id: number, at: string, note: string | null = null): void {

@@ -97,4 +97,41 @@ describe('DeliveryLoop', () => {
     // 2,000 wakes in ~200 ms: about one read per 25 ms, not one per wake.
     expect(queue.reads).toBeLessThan(25);
   });
+  it("sends a head's passer while the head waits, one at a time and in order, then the head", async () => {
+    // Thread t: an edit that has no allowance for 150 ms, then two messages that may pass it.
+    const queue = new MemoryQueue();
+    for (let i = 0; i < 3; i++) queue.add('t');
+    const [edit, first, second] = queue.entries;
+    const base = queue.heads.bind(queue);
+    queue.heads = (limit) =>
+      base(limit).map((h) => {
+        const passer = h.id === edit!.id ? queue.entries.find((e) => e.id > h.id && !e.delivered) : undefined;
+        return passer ? { ...h, passer } : h;
+      });
+    const started = Date.now();
+    const sent: number[] = [];
+    let inFlight = 0;
+    let most = 0;
+    const loop = new DeliveryLoop<Entry>(
+      queue,
+      async (e) => {
+        inFlight++;
+        most = Math.max(most, inFlight);
+        sent.push(e.id);
+        await new Promise((r) => setTimeout(r, 20));
+        inFlight--;
+        return undefined;
+      },
+      (e) => ({ id: e.id }),
+      createLogger('silent'),
+      { concurrency: 4 },
+      (e) => (e.id === edit!.id ? Math.max(0, started + 150 - Date.now()) : 0),
+    );
+    loop.wake();
+    await until(() => queue.entries.every((e) => e.delivered));
+    await loop.stop();
+    expect(sent).toEqual([first!.id, second!.id, edit!.id]);
+    // The second message waited for the first: a passer in flight is not offered again.
+    expect(most).toBe(1);
+  });
 });

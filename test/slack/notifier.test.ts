@@ -56,6 +56,31 @@ async function until(probe: () => boolean, ms = 5000): Promise<void> {
   }
 }
 
+describe('OutboxRepository.heads', () => {
+  it('offers the entry after a pending status edit as its passer, and nothing else', async () => {
+    const post = outbox.enqueue(number, 'post', msg('#1 pending'), now());
+    expect(outbox.heads(10)).toEqual([expect.objectContaining({ id: post, kind: 'post' })]);
+    // No passer behind a post: replies need the message to exist.
+    const early = outbox.enqueue(number, 'reply', msg('pods created'), now());
+    expect(outbox.heads(10)[0]!.passer).toBeUndefined();
+    outbox.delivered(post, now());
+    outbox.delivered(early, now());
+    const update = outbox.enqueue(number, 'update', msg('#1 running'), now());
+    expect(outbox.heads(10)[0]).toMatchObject({ id: update, kind: 'update' });
+    expect(outbox.heads(10)[0]!.passer).toBeUndefined();
+    const verdict = outbox.enqueue(number, 'reply', msg('succeeded'), now());
+    outbox.enqueue(number, 'upload', { text: 'logs' }, now());
+    const [head] = outbox.heads(10);
+    expect(head).toMatchObject({
+      id: update,
+      passer: { id: verdict, kind: 'reply', channel: head!.channel },
+    });
+    // Once the passer is sent, the next entry passes.
+    outbox.delivered(verdict, now());
+    expect(outbox.heads(10)[0]!.passer).toMatchObject({ kind: 'upload' });
+  });
+});
+
 describe('SlackNotifier', () => {
   it('posts the status message, threads replies under it in order, and updates it', async () => {
     outbox.enqueue(number, 'post', msg('#1 pending'), now());
