@@ -12,6 +12,8 @@ import type { OutboxRepository } from '../store/outbox.js';
 import {
   type DispatchView,
   dispatchStatusMessage,
+  joinTimelineReply,
+  joinVerdictReply,
   statusLine,
   timelineReply,
   verdictReply,
@@ -63,14 +65,22 @@ export class SlackDispatchNotifications implements DispatchNotifications {
   }
 
   timeline(d: DispatchRecord, events: TimelineEvent[]): void {
-    for (const e of events) this.outbox.enqueue(d.number, 'reply', { ...timelineReply(e.text) }, this.at());
+    for (const e of events)
+      this.outbox.enqueue(d.number, 'reply', { ...timelineReply([e.text]) }, this.at(), (pending) => {
+        const joined = joinTimelineReply(pending, e.text);
+        return joined && { ...joined };
+      });
     this.wake();
   }
 
   finished(d: DispatchRecord, logs: StoredLog[]): void {
     const at = this.at();
     this.outbox.enqueue(d.number, 'update', { ...dispatchStatusMessage(dispatchView(d)) }, at);
-    this.outbox.enqueue(d.number, 'reply', { ...verdictReply(d.verdict ?? d.state, logs) }, at);
+    const verdict = verdictReply(d.verdict ?? d.state, logs);
+    this.outbox.enqueue(d.number, 'reply', { ...verdict }, at, (pending) => {
+      const joined = joinVerdictReply(pending, verdict);
+      return joined && { ...joined };
+    });
     for (const log of logs) {
       if (log.error && log.text === '') continue;
       const suffix = log.previous ? '.previous' : '';

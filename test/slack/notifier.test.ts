@@ -81,6 +81,40 @@ describe('OutboxRepository.heads', () => {
   });
 });
 
+describe('OutboxRepository.enqueue with join', () => {
+  const join = (pending: Record<string, unknown>) =>
+    typeof pending.text === 'string' && pending.text.startsWith('event')
+      ? { text: `${pending.text}+` }
+      : undefined;
+
+  it('joins a reply into the last reply while it waits, not once a call for it started or it was sent', async () => {
+    const post = outbox.enqueue(number, 'post', msg('#1'), now());
+    const first = outbox.enqueue(number, 'reply', { text: 'event' }, now(), join);
+    // An update in between does not stop the join: edits and replies do not depend on each other.
+    outbox.enqueue(number, 'update', msg('#1 running'), now());
+    expect(outbox.enqueue(number, 'reply', { text: 'ignored' }, now(), join)).toBe(first);
+    outbox.delivered(post, now());
+    expect(outbox.started(first)!.payload).toEqual({ text: 'event+' });
+    // In doubt: its call may have carried the old content, so a new reply is queued.
+    const second = outbox.enqueue(number, 'reply', { text: 'event 2' }, now(), join);
+    expect(second).not.toBe(first);
+    // join says no: queued on its own.
+    const third = outbox.enqueue(number, 'reply', { text: 'verdict' }, now(), () => undefined);
+    expect(third).not.toBe(second);
+    outbox.delivered(first, now());
+    outbox.delivered(second, now());
+    outbox.delivered(third, now());
+    // Sent: never joined.
+    expect(outbox.enqueue(number, 'reply', { text: 'late' }, now(), join)).toBeGreaterThan(third);
+  });
+
+  it('never joins into an upload', async () => {
+    outbox.enqueue(number, 'post', msg('#1'), now());
+    const upload = outbox.enqueue(number, 'upload', { text: 'event file' }, now());
+    expect(outbox.enqueue(number, 'reply', { text: 'event' }, now(), join)).not.toBe(upload);
+  });
+});
+
 describe('SlackNotifier', () => {
   it('posts the status message, threads replies under it in order, and updates it', async () => {
     outbox.enqueue(number, 'post', msg('#1 pending'), now());

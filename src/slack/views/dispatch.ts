@@ -91,8 +91,43 @@ export function dispatchStatusMessage(d: DispatchView): MessageBody {
   return { text: `${d.definitionName} #${d.number}: ${d.status}`, blocks };
 }
 
-export function timelineReply(text: string): MessageBody {
-  return { text, blocks: [section(escapeMrkdwn(text))] };
+/**
+ * Timeline events told in one reply at most. Slack takes about one message a second per channel, so
+ * a reply still waiting takes in the events that follow it (joinTimelineReply) instead of each event
+ * waiting its own second: a Job that ends fast gets its verdict sooner.
+ */
+export const TIMELINE_EVENTS_PER_REPLY = 10;
+
+/** Timeline events (pods created, running, …) as one reply; `events` lets a later one join it. */
+export function timelineReply(events: readonly string[]): MessageBody & { events: string[] } {
+  const text = events.join('\n');
+  return { text, blocks: [section(events.map(escapeMrkdwn).join('\n'))], events: [...events] };
+}
+
+/** The waiting reply `pending` with `event` added, or undefined when it cannot take more. */
+export function joinTimelineReply(
+  pending: Record<string, unknown>,
+  event: string,
+): (MessageBody & { events: string[] }) | undefined {
+  const events = pending.events;
+  if (!Array.isArray(events) || events.length >= TIMELINE_EVENTS_PER_REPLY) return undefined;
+  return timelineReply([...events.map(String), event]);
+}
+
+/**
+ * The verdict told in the reply that was still waiting with timeline events (`pending`), those events
+ * first: a Job that ended before Slack took them gets one message for both, not one more second.
+ */
+export function joinVerdictReply(
+  pending: Record<string, unknown>,
+  verdict: MessageBody,
+): MessageBody | undefined {
+  const events = pending.events;
+  if (!Array.isArray(events) || events.length === 0) return undefined;
+  return {
+    text: verdict.text,
+    blocks: [context(events.map((e) => escapeMrkdwn(String(e))).join('\n')), ...verdict.blocks],
+  };
 }
 
 export interface LogSnippet {
