@@ -13,7 +13,7 @@ import type { AccessGate } from './services/access.js';
 import type { DispatchService } from './services/dispatches.js';
 import { PipelineService } from './services/pipelines.js';
 import type { TokenService } from './services/tokens.js';
-import { createNotifierClient } from './slack/app.js';
+import { createNotifierClient, NOTIFIER_TIMEOUT_MS } from './slack/app.js';
 import type { SlackPacer } from './slack/pacing.js';
 import {
   type PipelineAwareNotifications,
@@ -53,7 +53,10 @@ export function composePipelines(
   const store = new PipelineRepository(deps.db);
   // The notifier's client: retrying is the outbox's job, not the client's.
   const client = createNotifierClient(deps.config, deps.log, undefined, deps.slackFetch, deps.slackPacer);
-  const notifier = new PipelineNotifier(store, client, log, undefined, deps.slackPacer);
+  const notifier = new PipelineNotifier(store, client, log, {
+    ...(deps.slackPacer ? { pacer: deps.slackPacer } : {}),
+    settleMs: NOTIFIER_TIMEOUT_MS,
+  });
   const service = new PipelineService(
     store,
     deps.dispatches,

@@ -45,10 +45,13 @@ export function createWebClient(config: Config, log: Logger, fetch?: webApi.Fetc
  * with its own backoff and keeps the order of a thread while it waits. Both outboxes share `pacer`
  * (Slack counts limits per app and workspace), which keeps their calls within Slack's limits.
  */
+/** The background clients' timeout when none is given: a call in doubt settles within it. */
+export const NOTIFIER_TIMEOUT_MS = 10_000;
+
 export function createNotifierClient(
   config: Config,
   log: Logger,
-  timeoutMs = 10_000,
+  timeoutMs = NOTIFIER_TIMEOUT_MS,
   fetch?: webApi.FetchFunction,
   pacer: SlackPacer = new SlackPacer(),
 ): webApi.WebClient {

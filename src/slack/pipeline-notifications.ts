@@ -5,6 +5,8 @@
  *   handed to the pipelines so the run moves on.
  * - SlackPipelineNotifications: renders each run event now and queues it in the run's outbox.
  * - PipelineNotifier: delivers that outbox in order per run, retrying what Slack may yet accept.
+ *   Posts and replies carry a marker, and one whose call may have reached Slack (a timeout, a crash)
+ *   is looked for before it is sent again, as the dispatch outbox does (sent-check.ts).
  */
 
 import type { webApi } from '@slack/bolt';
@@ -17,6 +19,7 @@ import type { DispatchRecord, StoredLog } from '../store/dispatches.js';
 import type { PipelineOutboxEntry, PipelineRepository } from '../store/pipelines.js';
 import { DeliveryLoop, slackError } from './delivery-loop.js';
 import type { SlackPacer } from './pacing.js';
+import { postMarked, SentCheck } from './sent-check.js';
 import { jobFinishedReply, runStatusMessage, runVerdictReply, stageStartedReply } from './views/pipeline.js';
 
 /** What the wrapper needs from the pipelines; set after both services exist (they need each other). */
@@ -112,29 +115,34 @@ export class SlackPipelineNotifications implements PipelineNotifications {
 
 const CHANNEL_ERRORS = new Set(['channel_not_found', 'not_in_channel', 'is_archived', 'restricted_action']);
 
+export interface PipelineNotifierOptions {
+  now?: () => Date;
+  /** The client's pacer (shared with the dispatch outbox): entries start when their call may go. */
+  pacer?: SlackPacer;
+  /** The client's timeout: after a call in doubt, the next attempt waits this long (delivery-loop.ts). */
+  settleMs?: number;
+  firstRetryMs?: number;
+}
+
 export class PipelineNotifier {
   readonly #loop: DeliveryLoop<PipelineOutboxEntry>;
+  readonly #check: SentCheck;
 
   constructor(
     private readonly store: PipelineRepository,
     private readonly client: webApi.WebClient,
     log: Logger,
-    now: () => Date = () => new Date(),
-    /** The client's pacer (shared with the dispatch outbox): entries start when their call may go. */
-    pacer?: SlackPacer,
+    options: PipelineNotifierOptions = {},
   ) {
+    const { pacer } = options;
+    this.#check = new SentCheck(client, log);
     this.#loop = new DeliveryLoop(
       store,
       (entry) => this.send(entry),
       (entry) => ({ run: entry.runId, kind: entry.kind }),
       log,
-      { now },
-      (entry) =>
-        !pacer
-          ? 0
-          : entry.kind === 'update'
-            ? pacer.waitMs('chat.update')
-            : pacer.waitMs('chat.postMessage', entry.channel),
+      options,
+      (entry) => (pacer ? pacer.waitMs(...firstCall(entry)) : 0),
     );
   }
 
@@ -163,11 +171,11 @@ export class PipelineNotifier {
         let res: { channel?: string; ts?: string };
         let note: string | undefined;
         try {
-          res = await this.client.chat.postMessage({ channel, ...content, unfurl_links: false });
+          res = await this.post(entry, channel, undefined, content);
         } catch (err) {
           const code = slackError(err);
           if (!code || !CHANNEL_ERRORS.has(code) || !person || person === channel) throw err;
-          res = await this.client.chat.postMessage({ channel: person, ...content, unfurl_links: false });
+          res = await this.post(entry, person, undefined, content);
           note = `posted to the runner instead: ${code} in ${channel}`;
         }
         // Posting to a user id opens a DM whose id differs; updates and replies need the DM's id.
@@ -179,13 +187,31 @@ export class PipelineNotifier {
         await this.client.chat.update({ channel, ts: run.messageTs, ...content });
         return undefined;
       case 'reply':
-        await this.client.chat.postMessage({
-          channel,
-          ...(run.messageTs ? { thread_ts: run.messageTs } : {}),
-          ...content,
-          unfurl_links: false,
-        });
+        await this.post(entry, channel, run.messageTs ?? undefined, content);
         return undefined;
     }
   }
+
+  /** chat.postMessage, unless an earlier attempt of this entry already posted it. */
+  private async post(
+    entry: PipelineOutboxEntry,
+    channel: string,
+    threadTs: string | undefined,
+    content: { text: string; blocks?: unknown },
+  ): Promise<{ channel?: string; ts?: string }> {
+    const key = `pipeline-outbox:${entry.id}@${entry.createdAt}`;
+    if (entry.inDoubt) {
+      const found = await this.#check.findMessage(channel, threadTs, key, entry.createdAt);
+      if (found) return found;
+    }
+    const res = await postMarked(this.client, channel, threadTs, content, key);
+    return { channel: res.channel, ...(res.ts ? { ts: res.ts } : {}) };
+  }
+}
+
+/** The Slack method (and channel) an entry's delivery calls first; an entry in doubt looks first. */
+function firstCall(entry: PipelineOutboxEntry): [string, string?] {
+  if (entry.kind === 'update') return ['chat.update'];
+  if (entry.inDoubt) return [entry.kind === 'post' ? 'conversations.history' : 'conversations.replies'];
+  return ['chat.postMessage', entry.channel];
 }

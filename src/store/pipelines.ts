@@ -53,6 +53,9 @@ export interface PipelineOutboxEntry {
   payload: { text: string; blocks?: unknown[] };
   attempts: number;
   nextAttemptAt: string;
+  createdAt: string;
+  /** An earlier call may have reached Slack: look for its message before sending again. */
+  inDoubt: boolean;
   /** Where the thread goes, as `heads` reads it (the run's channel, else its Slack runner). */
   channel?: string;
 }
@@ -67,6 +70,8 @@ function outboxEntryFrom(r: Row): PipelineOutboxEntry {
     payload: JSON.parse(String(r.payload)) as PipelineOutboxEntry['payload'],
     attempts: Number(r.attempts),
     nextAttemptAt: String(r.next_attempt_at),
+    createdAt: String(r.created_at),
+    inDoubt: r.in_doubt === 1,
   };
 }
 
@@ -284,9 +289,9 @@ export class PipelineRepository {
 
   /**
    * Written before the entry's call: returns it as stored now (its content may have been replaced,
-   * or the entry superseded, since `heads` read it) and marks it in doubt, so that nothing is merged
-   * into content already being sent until the call's outcome is recorded. Unlike the dispatch
-   * outbox, nothing is looked up in Slack before a retry (README, "Not all Slack traffic …").
+   * or the entry superseded, since `heads` read it; `inDoubt` tells of earlier attempts) and marks
+   * it in doubt, so that nothing is merged into content already being sent, and a post or reply is
+   * looked for in Slack before it is sent again, until the call's outcome is recorded.
    */
   started(id: number): PipelineOutboxEntry | undefined {
     return this.db.transaction(() => {
@@ -310,11 +315,12 @@ export class PipelineRepository {
       .run(at, note, id);
   }
 
-  retryLater(id: number, nextAttemptAt: string, error: string): void {
+  /** `inDoubt`: the failed call may still have reached Slack (a timeout, a 5xx, a cut connection). */
+  retryLater(id: number, nextAttemptAt: string, error: string, inDoubt = true): void {
     this.db
       .prepare(
-        'update pipeline_outbox set attempts = attempts + 1, next_attempt_at = ?, last_error = ?, in_doubt = 0 where id = ?',
+        'update pipeline_outbox set attempts = attempts + 1, next_attempt_at = ?, last_error = ?, in_doubt = ? where id = ?',
       )
-      .run(nextAttemptAt, error, id);
+      .run(nextAttemptAt, error, inDoubt ? 1 : 0, id);
   }
 }
