@@ -40,14 +40,14 @@ export function createWebClient(config: Config, log: Logger, fetch?: webApi.Fetc
   return new webApi.WebClient(config.slack.botToken, slackClientOptions(config, log, fetch));
 }
 
+/** The background clients' timeout when none is given: a call in doubt settles within it. */
+export const NOTIFIER_TIMEOUT_MS = 10_000;
+
 /**
  * The notifier's client: no retries and rate limits handed back at once, because the outbox retries
  * with its own backoff and keeps the order of a thread while it waits. Both outboxes share `pacer`
  * (Slack counts limits per app and workspace), which keeps their calls within Slack's limits.
  */
-/** The background clients' timeout when none is given: a call in doubt settles within it. */
-export const NOTIFIER_TIMEOUT_MS = 10_000;
-
 export function createNotifierClient(
   config: Config,
   log: Logger,

@@ -10,6 +10,7 @@ import { PipelineNotifier } from '../../src/slack/pipeline-notifications.js';
 import { type Db, openDatabase } from '../../src/store/db.js';
 import { PipelineRepository } from '../../src/store/pipelines.js';
 import { type SlackEmulator, silentLogger, startSlackEmulator } from '../support/slack/index.js';
+import { waitFor } from '../support/wait.js';
 
 let slack: SlackEmulator;
 let db: Db;
@@ -56,14 +57,6 @@ const pending = () =>
   (db.prepare('select count(*) as n from pipeline_outbox where delivered_at is null').get() as { n: number })
     .n;
 
-async function until(probe: () => boolean, ms = 5_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!probe()) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
 describe('PipelineNotifier', () => {
   it('looks for a post and a reply whose answers were lost, and sends each once', async () => {
     // Slack answers after the client's timeout, and still posts the messages.
@@ -73,7 +66,7 @@ describe('PipelineNotifier', () => {
     store.enqueue(1, 'reply', { text: 'stage 1 started' }, at);
     notifier = startNotifier();
     notifier.wake();
-    await until(() => pending() === 0);
+    await waitFor(() => pending() === 0, 5_000, 'the outbox to drain');
     // The abandoned calls land 250 ms after they were made, whatever the outbox thinks by then.
     await new Promise((r) => setTimeout(r, 300));
     const run = store.run(1)!;
@@ -92,7 +85,7 @@ describe('PipelineNotifier', () => {
     notifier = startNotifier();
     notifier.wake();
     // The call times out; the process "dies" before the retry, the entry still in doubt.
-    await until(() => slack.callsTo('chat.postMessage').length === 1);
+    await waitFor(() => slack.callsTo('chat.postMessage').length === 1);
     await notifier.stop();
     await new Promise((r) => setTimeout(r, 300));
     expect((db.prepare('select in_doubt from pipeline_outbox').get() as { in_doubt: number }).in_doubt).toBe(
@@ -100,7 +93,7 @@ describe('PipelineNotifier', () => {
     );
     notifier = startNotifier();
     notifier.wake();
-    await until(() => pending() === 0);
+    await waitFor(() => pending() === 0, 5_000, 'the outbox to drain');
     expect(slack.messages(channel).filter((m) => m.text === 'ship: stage 1 of 2')).toHaveLength(1);
     expect(store.run(1)!.messageTs).toBe(slack.messages(channel)[0]!.ts);
   });
