@@ -5,6 +5,7 @@ import { SlackNotifier } from '../../src/slack/notifier.js';
 import { type Db, openDatabase } from '../../src/store/db.js';
 import { DispatchRepository } from '../../src/store/dispatches.js';
 import { OutboxRepository } from '../../src/store/outbox.js';
+import { outboxClient } from '../support/paced-client.js';
 import { bareDefinition, channelDispatch } from '../support/seed.js';
 import { type SlackEmulator, silentLogger, startSlackEmulator } from '../support/slack/index.js';
 
@@ -27,13 +28,7 @@ beforeEach(async () => {
     at: new Date().toISOString(),
     actorId: slack.defaultUser,
   });
-  const client = new webApi.WebClient(slack.config.botToken, {
-    slackApiUrl: slack.apiUrl,
-    retryConfig: { retries: 0 },
-    rejectRateLimitedCalls: true,
-    logger: silentLogger(),
-  });
-  notifier = new SlackNotifier(outbox, dispatches, client, createLogger('silent'), {
+  notifier = new SlackNotifier(outbox, dispatches, outboxClient(slack), createLogger('silent'), {
     firstRetryMs: 20,
     maxRetryMs: 100,
   });
@@ -177,18 +172,17 @@ describe('SlackNotifier', () => {
   it('waits for a call it gave up on to land before looking for its message, so posts it once', async () => {
     await notifier.stop();
     // Slack answers after the client's timeout, and still posts the message.
-    const client = new webApi.WebClient(slack.config.botToken, {
-      slackApiUrl: slack.apiUrl,
-      retryConfig: { retries: 0 },
-      rejectRateLimitedCalls: true,
-      logger: silentLogger(),
-      timeout: 150,
-    });
-    notifier = new SlackNotifier(outbox, dispatches, client, createLogger('silent'), {
-      firstRetryMs: 10,
-      maxRetryMs: 100,
-      settleMs: 150,
-    });
+    notifier = new SlackNotifier(
+      outbox,
+      dispatches,
+      outboxClient(slack, { timeout: 150 }),
+      createLogger('silent'),
+      {
+        firstRetryMs: 10,
+        maxRetryMs: 100,
+        settleMs: 150,
+      },
+    );
     slack.fail('chat.postMessage', { delayMs: 250 });
     outbox.enqueue(number, 'post', msg('#1 pending'), now());
     outbox.enqueue(number, 'reply', msg('one'), now());

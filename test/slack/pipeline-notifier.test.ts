@@ -3,13 +3,13 @@
  * whose call timed out (the message landed anyway) is looked for before it is sent again, and a
  * restart finds an entry left in doubt the same way.
  */
-import { webApi } from '@slack/bolt';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/logger.js';
 import { PipelineNotifier } from '../../src/slack/pipeline-notifications.js';
 import { type Db, openDatabase } from '../../src/store/db.js';
 import { PipelineRepository } from '../../src/store/pipelines.js';
-import { type SlackEmulator, silentLogger, startSlackEmulator } from '../support/slack/index.js';
+import { outboxClient } from '../support/paced-client.js';
+import { type SlackEmulator, startSlackEmulator } from '../support/slack/index.js';
 import { waitFor } from '../support/wait.js';
 
 let slack: SlackEmulator;
@@ -43,14 +43,10 @@ afterEach(async () => {
 
 /** A client that gives up after 150 ms, and a notifier that waits as long before looking. */
 function startNotifier(): PipelineNotifier {
-  const client = new webApi.WebClient(slack.config.botToken, {
-    slackApiUrl: slack.apiUrl,
-    retryConfig: { retries: 0 },
-    rejectRateLimitedCalls: true,
-    logger: silentLogger(),
-    timeout: 150,
+  return new PipelineNotifier(store, outboxClient(slack, { timeout: 150 }), createLogger('silent'), {
+    settleMs: 150,
+    firstRetryMs: 10,
   });
-  return new PipelineNotifier(store, client, createLogger('silent'), { settleMs: 150, firstRetryMs: 10 });
 }
 
 const pending = () =>
