@@ -40,7 +40,11 @@ afterEach(async () => {
 });
 
 async function rig(
-  opts: { authorize?: Authorize<boolean>; unhandledRequestTimeoutMillis?: number } = {},
+  opts: {
+    authorize?: Authorize<boolean>;
+    unhandledRequestTimeoutMillis?: number;
+    commandTiming?: { quietMs: number; maxDeferMs: number };
+  } = {},
 ): Promise<Rig> {
   const emu = await startSlackEmulator();
   const logs: Record<string, unknown>[] = [];
@@ -51,6 +55,7 @@ async function rig(
     ...(opts.unhandledRequestTimeoutMillis
       ? { unhandledRequestTimeoutMillis: opts.unhandledRequestTimeoutMillis }
       : {}),
+    ...(opts.commandTiming ? { commandTiming: opts.commandTiming } : {}),
   });
   const app = new App({
     receiver,
@@ -162,6 +167,26 @@ describe('slash commands', () => {
     expect(Math.max(...r.latencies)).toBeLessThan(2 * WORK_MS);
     // Commands start in the order they were acknowledged, each after its acknowledgement was sent.
     expect(started.every((t, i) => r.answered[i]! < t)).toBe(true);
+  });
+
+  it('start once their requests have been read, long before the most they may be held back', async () => {
+    // Commands wait while a request is being read: each request must say when it has been, or every
+    // command would wait maxDeferMs.
+    const r = await rig({ commandTiming: { quietMs: 5, maxDeferMs: 5_000 } });
+    const started: number[] = [];
+    r.app.command('/quick', async ({ ack }) => {
+      await ack();
+      started.push(performance.now());
+    });
+    const sent = performance.now();
+    await Promise.all(
+      Array.from({ length: 5 }, (_, i) => r.driver.slashCommand({ command: '/quick', text: String(i) })),
+    );
+    // An unsigned request is read (and refused) too: it holds nothing up either.
+    const refused = await fetch(`${r.url}/`, { method: 'POST', body: 'command=/quick' });
+    expect(refused.status).toBe(401);
+    await expect.poll(() => started.length, { timeout: 4_000 }).toBe(5);
+    expect(Math.max(...started) - sent).toBeLessThan(2_000);
   });
 
   it('warn that a reply given to their ack is lost', async () => {
