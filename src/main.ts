@@ -51,7 +51,7 @@ import { detailsOf, historySubcommands } from './slack/subcommands/history.js';
 import { tokenSubcommand } from './slack/subcommands/tokens.js';
 import { UserDirectory } from './slack/users.js';
 import { AuditRepository } from './store/audit.js';
-import { isDatabaseOpen, openDatabase } from './store/db.js';
+import { installationUid, isDatabaseOpen, openDatabase } from './store/db.js';
 import { DefinitionRepository } from './store/definitions.js';
 import { DispatchRepository } from './store/dispatches.js';
 import { DraftRepository } from './store/drafts.js';
@@ -176,7 +176,10 @@ export async function start(config: Config, options: StartOptions = {}): Promise
     config.filePath
       ? []
       : ['No access policy is configured: everyone in this workspace may use every command.'];
+  // Put on every Job, so that two installations dispatching into one namespace keep to their own.
+  const installation = installationUid(db);
   const watcher = new JobWatcher(clusters, log.child({ component: 'watch' }), {
+    installation,
     initialBackoffMs: timing.watchInitialBackoffMs,
     maxBackoffMs: timing.watchMaxBackoffMs,
     listTimeoutMs: timing.watchListTimeoutMs,
@@ -240,6 +243,7 @@ export async function start(config: Config, options: StartOptions = {}): Promise
       deleteRetryMaxMs: timing.deleteRetryMaxMs,
       lostContactMs: timing.lostContactMs,
       contactCheckMs: timing.contactCheckMs,
+      installation,
     },
     auditTrail,
     undefined,

@@ -16,7 +16,12 @@ import {
   type V1Job,
   type V1Pod,
 } from '@kubernetes/client-node';
-import { type JobManifest, LABEL_DISPATCH, LABEL_MANAGED_BY } from '../domain/definition/index.js';
+import {
+  type JobManifest,
+  LABEL_DISPATCH,
+  LABEL_INSTALLATION,
+  LABEL_MANAGED_BY,
+} from '../domain/definition/index.js';
 import type { ClusterRegistry } from './clusters.js';
 import { classifyKubeError, type KubeFailure } from './errors.js';
 import { type GatheredLog, type GatherOptions, gatherPodLogs } from './logs.js';
@@ -90,7 +95,7 @@ export class KubeJobs {
   /**
    * Creates the Job of one dispatch. A create that timed out may still have happened, so the dispatch
    * retries it: AlreadyExists with this dispatch's label is that earlier create (`created: false`);
-   * a Job of the same name from anything else is a conflict.
+   * a Job of the same name from anything else (another Jobbot installation too) is a conflict.
    */
   async createJob(
     cluster: string,
@@ -119,10 +124,13 @@ export class KubeJobs {
             throw err;
           }
           const labels = existing.metadata?.labels ?? {};
+          const installation = labels[LABEL_INSTALLATION];
           const same =
             wanted !== undefined &&
             labels[LABEL_DISPATCH] === wanted &&
-            labels[LABEL_MANAGED_BY] === manifest.metadata.labels?.[LABEL_MANAGED_BY];
+            labels[LABEL_MANAGED_BY] === manifest.metadata.labels?.[LABEL_MANAGED_BY] &&
+            // A Job made before installations had ids has none: it can only be this one's.
+            (installation === undefined || installation === manifest.metadata.labels?.[LABEL_INSTALLATION]);
           if (same) return { created: false };
           throw new Refusal({
             kind: 'conflict',

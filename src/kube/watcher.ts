@@ -30,7 +30,7 @@ import {
   type V1Job,
   type V1Pod,
 } from '@kubernetes/client-node';
-import { jobbotSelector, LABEL_DISPATCH } from '../domain/definition/index.js';
+import { jobbotSelector, LABEL_DISPATCH, LABEL_INSTALLATION } from '../domain/definition/index.js';
 import type { Logger } from '../logger.js';
 import type { ClusterRegistry } from './clusters.js';
 import { InformerStream, type StreamOptions, type StreamSink } from './informer-stream.js';
@@ -69,6 +69,12 @@ export interface JobWatcherOptions {
   random?: () => number;
   /** Told of each failed watch before it restarts (for /metrics). */
   onRestart?: (cluster: string, namespace: string, reason: string) => void;
+  /**
+   * This installation's id (`jobbot.dev/installation`): Jobs and pods carrying another id belong to
+   * another Jobbot dispatching into the same namespace, and are not seen. Those without one (made
+   * before installations had ids) are.
+   */
+  installation?: string;
 }
 
 interface Pair {
@@ -87,6 +93,7 @@ export class JobWatcher {
   #closed = false;
   readonly #opts: StreamOptions;
   readonly #onRestart: JobWatcherOptions['onRestart'];
+  readonly #installation: string | undefined;
 
   constructor(
     private readonly clusters: ClusterRegistry,
@@ -94,6 +101,7 @@ export class JobWatcher {
     options: JobWatcherOptions = {},
   ) {
     this.#onRestart = options.onRestart;
+    this.#installation = options.installation;
     this.#opts = {
       initialBackoffMs: options.initialBackoffMs ?? 1_000,
       maxBackoffMs: options.maxBackoffMs ?? 30_000,
@@ -116,7 +124,7 @@ export class JobWatcher {
     const batch = kc.makeApiClient(BatchV1Api);
     const core = kc.makeApiClient(CoreV1Api);
     const enqueue = (obj: KubernetesObject) => {
-      const dispatch = dispatchOf(obj);
+      const dispatch = this.#dispatchOf(obj);
       if (dispatch !== undefined) this.#enqueue({ cluster, namespace, dispatch });
     };
     const health = {
@@ -133,12 +141,12 @@ export class JobWatcher {
     const jobSink: StreamSink<V1Job> = {
       ...health,
       changed: (job) => {
-        const d = dispatchOf(job);
+        const d = this.#dispatchOf(job);
         if (d !== undefined) tombstones.delete(d);
         enqueue(job);
       },
       deleted: (job) => {
-        const d = dispatchOf(job);
+        const d = this.#dispatchOf(job);
         if (d !== undefined) tombstones.set(d, job);
         enqueue(job);
       },
@@ -210,12 +218,12 @@ export class JobWatcher {
   snapshot(cluster: string, namespace: string, dispatch: number): DispatchSnapshot {
     const pair = this.#pairs.get(pairKey(cluster, namespace));
     if (!pair) return { job: undefined, jobDeleted: false, pods: [], synced: false };
-    const jobs = pair.jobs.list().filter((j) => dispatchOf(j) === dispatch);
+    const jobs = pair.jobs.list().filter((j) => this.#dispatchOf(j) === dispatch);
     const live = jobs.find((j) => !j.metadata?.deletionTimestamp) ?? jobs[0];
     const tombstone = live ? undefined : pair.tombstones.get(dispatch);
     const pods = pair.pods
       .list()
-      .filter((p) => dispatchOf(p) === dispatch)
+      .filter((p) => this.#dispatchOf(p) === dispatch)
       .sort(
         (a, b) => created(a) - created(b) || (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? ''),
       );
@@ -257,6 +265,14 @@ export class JobWatcher {
         this.log.error({ err, cluster, namespace }, 'sync listener failed');
       }
     }
+  }
+
+  /** The dispatch an object of this installation belongs to; undefined for anything else. */
+  #dispatchOf(obj: KubernetesObject): number | undefined {
+    const installation = obj.metadata?.labels?.[LABEL_INSTALLATION];
+    if (installation !== undefined && this.#installation !== undefined && installation !== this.#installation)
+      return undefined;
+    return dispatchOf(obj);
   }
 
   #enqueue(ref: DispatchRef): void {

@@ -142,6 +142,8 @@ export interface DispatchSettings {
   lostContactMs?: number;
   /** How often lost contact is looked for (default 30 s). */
   contactCheckMs?: number;
+  /** This installation's id, labelled on every Job (default: none, as in tests of one Jobbot). */
+  installation?: string;
 }
 
 const TERMINAL = ['succeeded', 'failed', 'cancelled', 'failed_to_start'] as const;
@@ -177,6 +179,7 @@ export class DispatchService {
       deleteRetryMaxMs: 60_000,
       lostContactMs: 15 * 60_000,
       contactCheckMs: 30_000,
+      installation: '',
       ...settings,
     };
   }
@@ -268,7 +271,11 @@ export class DispatchService {
               template,
               revision: definition.revision,
             },
-            { number, dispatchedBy: { id: actor.id, name: actor.name } },
+            {
+              number,
+              dispatchedBy: { id: actor.id, name: actor.name },
+              installation: this.settings.installation,
+            },
           );
           return {
             jobName: kubernetesJobName(definition.name, number),

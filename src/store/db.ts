@@ -55,3 +55,10 @@ export function isDatabaseOpen(db: Db): boolean {
     return false;
   }
 }
+
+/** This installation's random id (migration 13), put on the Jobs it creates. */
+export function installationUid(db: Db): string {
+  const row = db.prepare('select uid from instance where id = 1').get() as { uid: string | null } | undefined;
+  if (!row?.uid) throw new Error('the database has no installation id: was it migrated?');
+  return row.uid;
+}

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseJobYaml } from '../../src/domain/definition/index.js';
 import { FORM_TOO_LATE } from '../../src/slack/interaction.js';
-import { openDatabase } from '../../src/store/db.js';
+import { installationUid, openDatabase } from '../../src/store/db.js';
 import { DefinitionRepository } from '../../src/store/definitions.js';
 import { type DispatchRecord, DispatchRepository } from '../../src/store/dispatches.js';
 import { E2E, emulatorOnly, jobPods, readJob } from '../support/cluster.js';
@@ -138,7 +138,7 @@ describe('dispatching the docs "pi" Job', () => {
     await eventually(async () => (await jobPods(h.env.KUBECONFIG!, d.jobName)).length === 0, 'pods to go');
   });
 
-  it("labels the Job as Jobbot's, with its number, definition and dispatcher", async () => {
+  it("labels the Job as Jobbot's, with its installation, number, definition and dispatcher", async () => {
     define(job('labelled', { command: 'sleep 30' }));
     const { number } = await run('run labelled --yes');
     const d = dispatch(number)!;
@@ -148,6 +148,12 @@ describe('dispatching the docs "pi" Job', () => {
       'jobbot.dev/dispatch': String(number),
       'jobbot.dev/definition': 'labelled',
     });
+    const db = openDatabase(h.env.JOBBOT_DB!);
+    const installation = installationUid(db);
+    db.close();
+    // Another Jobbot dispatching into this namespace leaves this Job alone (README, "What is not guaranteed").
+    expect(created.metadata!.labels?.['jobbot.dev/installation']).toBe(installation);
+    expect(created.spec!.template.metadata!.labels?.['jobbot.dev/installation']).toBe(installation);
     expect(created.metadata!.annotations?.['jobbot.dev/dispatched-by-id']).toBe(h.slack.defaultUser);
     const res = await h.driver.slashCommand({ command: '/job', text: `cancel ${number}` });
     await h.driver.clickButton({ actionId: 'dispatch_cancel', source: (await res.answer()).reply });

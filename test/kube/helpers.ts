@@ -59,6 +59,8 @@ export interface DispatchJobOptions {
   initContainers?: Container[];
   restartPolicy?: 'Never' | 'OnFailure';
   backoffLimit?: number;
+  /** The Jobbot installation's id (jobbot.dev/installation); none when left out. */
+  installation?: string;
 }
 
 /** The Job Jobbot creates for dispatch `n` of a definition (default `report`, namespace jobbot). */
@@ -82,7 +84,11 @@ export function dispatchJob(n: number, o: DispatchJobOptions = {}): JobManifest 
         },
       },
     },
-    { number: n, dispatchedBy: { id: 'U1', name: 'Ada' } },
+    {
+      number: n,
+      dispatchedBy: { id: 'U1', name: 'Ada' },
+      ...(o.installation ? { installation: o.installation } : {}),
+    },
   );
 }
 

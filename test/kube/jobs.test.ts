@@ -50,6 +50,22 @@ describe('createJob', () => {
     expect(f.emu.job(ns, 'report-2')?.metadata.labels).toEqual({ team: 'data' });
   });
 
+  it("refuses another Jobbot installation's Job of the same name and dispatch; takes one without an id", async () => {
+    // Installation bbbb dispatched report-5 (its dispatch 5) into the namespace first.
+    expect(await f.jobs.createJob('alpha', dispatchJob(5, { installation: 'bbbb' }))).toMatchObject({
+      ok: true,
+    });
+    const ours = await f.jobs.createJob('alpha', dispatchJob(5, { installation: 'aaaa' }));
+    expect(ours).toMatchObject({ ok: false, failure: { kind: 'conflict' } });
+    expect(f.emu.job(ns, 'report-5')?.metadata.labels?.['jobbot.dev/installation']).toBe('bbbb');
+    // A Job made before installations had ids can only be this installation's earlier create.
+    await f.jobs.createJob('alpha', dispatchJob(6));
+    expect(await f.jobs.createJob('alpha', dispatchJob(6, { installation: 'aaaa' }))).toEqual({
+      ok: true,
+      value: { created: false },
+    });
+  });
+
   it('reports a refusal of the API server as invalid, and an unknown cluster as not_found', async () => {
     const bad = dispatchJob(3);
     bad.spec.template.spec.restartPolicy = 'Always';

@@ -12,7 +12,7 @@ let f: Fixture;
 let w: JobWatcher;
 
 beforeAll(async () => {
-  f = await startFixture({ namespaces: ['bulk', 'life', 'one', 'two', 'shut'] });
+  f = await startFixture({ namespaces: ['bulk', 'life', 'one', 'two', 'shut', 'shared'] });
   f.emu.behave({ job: /^forever-/ }, b.runForever());
   f.emu.behave({ job: /^quick-/ }, b.succeed(3));
 });
@@ -25,8 +25,12 @@ afterAll(async () => {
   await f.close();
 });
 
-function start(): { seen: DispatchRef[]; keys: Set<string> } {
-  w = new JobWatcher(f.registry, f.log, { initialBackoffMs: 50, maxBackoffMs: 200 });
+function start(installation?: string): { seen: DispatchRef[]; keys: Set<string> } {
+  w = new JobWatcher(f.registry, f.log, {
+    initialBackoffMs: 50,
+    maxBackoffMs: 200,
+    ...(installation ? { installation } : {}),
+  });
   const seen: DispatchRef[] = [];
   const keys = new Set<string>();
   w.onChange((ref) => {
@@ -142,6 +146,29 @@ describe('JobWatcher', () => {
     await f.emu.cluster('beta').setReachable();
     await until(() => w.isSynced('beta', 'one'), 'beta back in sync');
     expect(w.snapshot('beta', 'one', 1).job?.metadata?.name).toBe('forever-1');
+  });
+
+  it("sees only its own installation's Jobs and pods, and those made before installations had ids", async () => {
+    const { keys } = start('aaaa');
+    w.watch('alpha', 'shared');
+    // Another installation's dispatch 1 (its own definition name), ours, and one without an id.
+    const job = (n: number, definition: string, installation?: string) =>
+      f.jobs.createJob(
+        'alpha',
+        dispatchJob(n, { definition, namespace: 'shared', ...(installation ? { installation } : {}) }),
+      );
+    await job(1, 'forever-theirs', 'bbbb');
+    await job(1, 'forever-ours', 'aaaa');
+    await job(2, 'forever-old');
+    await until(() => running('alpha', 'shared', 1) && running('alpha', 'shared', 2), 'both running');
+    const one = w.snapshot('alpha', 'shared', 1);
+    expect(one.job?.metadata?.name).toBe('forever-ours-1');
+    expect(one.pods.map((p) => p.metadata?.labels?.['job-name'])).toEqual(['forever-ours-1']);
+    expect(w.snapshot('alpha', 'shared', 2).job?.metadata?.name).toBe('forever-old-2');
+    expect([...keys].filter((k) => k.startsWith('alpha/shared/')).sort()).toEqual([
+      'alpha/shared/1',
+      'alpha/shared/2',
+    ]);
   });
 
   it('close() stops watches, restarts and deliveries', async () => {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { openDatabase } from '../../src/store/db.js';
+import { installationUid, openDatabase } from '../../src/store/db.js';
 import { type Migration, MigrationError, migrate } from '../../src/store/migrate.js';
 import { migrations } from '../../src/store/migrations/index.js';
 
@@ -54,5 +54,19 @@ describe('openDatabase', () => {
     expect(db.pragma('busy_timeout', { simple: true })).toBe(5000);
     expect(db.prepare('select count(*) as n from migrations').get()).toEqual({ n: migrations.length });
     db.close();
+  });
+
+  it('gives each installation its own random id, kept across restarts', () => {
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'jobbot-db-')), 'jobbot.db');
+    const first = openDatabase(file);
+    const id = installationUid(first);
+    expect(id).toMatch(/^[0-9a-f]{16}$/);
+    first.close();
+    const again = openDatabase(file);
+    expect(installationUid(again)).toBe(id);
+    again.close();
+    const other = openDatabase(':memory:');
+    expect(installationUid(other)).not.toBe(id);
+    other.close();
   });
 });

@@ -33,6 +33,7 @@ export {
   jobbotSelector,
   LABEL_DEFINITION,
   LABEL_DISPATCH,
+  LABEL_INSTALLATION,
   LABEL_MANAGED_BY,
   MANAGED_BY,
   type RenderableDefinition,

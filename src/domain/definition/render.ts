@@ -18,6 +18,8 @@ import {
 export const LABEL_MANAGED_BY = 'app.kubernetes.io/managed-by';
 export const LABEL_DEFINITION = 'jobbot.dev/definition';
 export const LABEL_DISPATCH = 'jobbot.dev/dispatch';
+/** Which Jobbot installation made the Job (store/migrations/installation-uid.ts). */
+export const LABEL_INSTALLATION = 'jobbot.dev/installation';
 export const ANNOTATION_DISPATCHED_BY_ID = 'jobbot.dev/dispatched-by-id';
 export const ANNOTATION_DISPATCHED_BY_NAME = 'jobbot.dev/dispatched-by-name';
 export const ANNOTATION_REVISION = 'jobbot.dev/definition-revision';
@@ -42,6 +44,8 @@ export interface Dispatch {
   number: number;
   dispatchedBy: { id: string; name: string };
   overrides?: DispatchOverrides;
+  /** The installation's id, labelled on the Job and its pods (left out: no label). */
+  installation?: string;
 }
 
 export interface RenderableDefinition {
@@ -123,6 +127,7 @@ export function renderJob(def: RenderableDefinition, dispatch: Dispatch): JobMan
     [LABEL_MANAGED_BY]: MANAGED_BY,
     [LABEL_DEFINITION]: sanitizeLabelValue(def.name),
     [LABEL_DISPATCH]: String(dispatch.number),
+    ...(dispatch.installation ? { [LABEL_INSTALLATION]: dispatch.installation } : {}),
   };
   const annotations: Record<string, string> = {
     ...stringMap(template.metadata?.annotations),

@@ -5,6 +5,7 @@ import type { Migration } from '../migrate.js';
 import { approvalsMigration } from './approvals.js';
 import { batchRepliesMigration } from './batch-replies.js';
 import { batchesMigration } from './batches.js';
+import { installationUidMigration } from './installation-uid.js';
 import { outboxIndexesMigration } from './outbox-indexes.js';
 
 export const migrations: readonly Migration[] = [
@@ -288,4 +289,5 @@ export const migrations: readonly Migration[] = [
   outboxIndexesMigration,
   batchesMigration,
   batchRepliesMigration,
+  installationUidMigration,
 ];
