@@ -13,7 +13,7 @@ import { BatchNotifier } from './slack/batch-notifier.js';
 import type { SlackPacer } from './slack/pacing.js';
 import { BatchRepository } from './store/batches.js';
 import type { Db } from './store/db.js';
-import type { DispatchRecord } from './store/dispatches.js';
+import { type DispatchRecord, DispatchRepository } from './store/dispatches.js';
 import type { Timing } from './timing.js';
 
 export interface Batches {
@@ -39,6 +39,7 @@ export function composeBatches(
   if (rules.after === 0)
     return { notifications: inner, divert: () => false, start: () => undefined, stop: async () => undefined };
   const store = new BatchRepository(deps.db);
+  const dispatches = new DispatchRepository(deps.db);
   const log = deps.log.child({ component: 'batches' });
   const notifier = new BatchNotifier(
     store,
@@ -50,6 +51,12 @@ export function composeBatches(
       firstRetryMs: deps.timing.slackFirstRetryMs,
       maxRetryMs: deps.timing.slackMaxRetryMs,
       settleMs: deps.timing.slackTimeoutMs,
+      released: (numbers) => {
+        for (const n of numbers) {
+          const d = dispatches.get(n);
+          if (d) wrapper.release(d, dispatches.logs(n));
+        }
+      },
     },
   );
   const wrapper = new BatchAwareNotifications(

@@ -75,6 +75,16 @@ export class BatchAwareNotifications implements DispatchNotifications {
   }
 
   /**
+   * A member of a batch Slack refused for good, told in its own thread from now on: a status message
+   * if it has none (the notifier sends it to the dispatcher's DM when the channel refuses it too),
+   * and its verdict if it has ended. Its later changes reach the thread: it is no member any more.
+   */
+  release(d: DispatchRecord, logs: StoredLog[]): void {
+    if (!d.messageTs) this.inner.created(d);
+    if (isTerminal(d.state as DispatchStateName)) this.inner.finished(d, logs);
+  }
+
+  /**
    * Called by the notifier before it posts a dispatch's message: true when the dispatch is (now) a
    * member of its channel's active batch, so the message is not needed.
    */

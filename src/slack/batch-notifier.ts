@@ -37,6 +37,8 @@ export interface BatchNotifierOptions {
   maxRetryMs?: number;
   /** Least wait after a call whose outcome is unknown (see DeliveryOptions.settleMs). */
   settleMs?: number;
+  /** Slack refused a batch for good: these members are to be told in their own threads. */
+  released?: (numbers: number[]) => void;
 }
 
 /** A burst of wakes (one per change) runs a pass at most this often. */
@@ -321,13 +323,14 @@ export class BatchNotifier {
   private failed(b: BatchRecord, err: unknown, now: number): number {
     const failure = classify(err);
     if (failure.kind === 'permanent') {
-      // Nothing retrying can fix (the channel is gone, Jobbot was removed from it): the members'
-      // records, history and logs stay in Jobbot; Slack will not show this batch.
+      // Nothing retrying can fix (the channel is gone, Jobbot was removed from it): the members go
+      // back to threads of their own, whose status messages go to their dispatchers' DMs instead.
       this.log.error(
         { batch: b.id, channel: b.channel, error: failure.reason },
-        'Slack refused a batch message for good; its dispatches are in /job history',
+        'Slack refused a batch message for good; its dispatches are told in threads of their own',
       );
-      this.store.done(b.id, new Date(now).toISOString());
+      const numbers = this.store.refuse(b.id, failure.reason, new Date(now).toISOString());
+      this.options.released?.(numbers);
       return Number.POSITIVE_INFINITY;
     }
     const previous = this.#backoff.get(b.id)?.delayMs;

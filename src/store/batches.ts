@@ -88,8 +88,15 @@ export class BatchRepository {
     const since = new Date(Date.parse(at) - rules.windowMs).toISOString();
     return this.db.transaction(() => {
       const latest = this.db
-        .prepare('select id, last_joined_at from slack_batches where channel = ? order by id desc limit 1')
-        .get(channel) as { id: number; last_joined_at: string } | undefined;
+        .prepare(
+          'select id, last_joined_at, refused from slack_batches where channel = ? order by id desc limit 1',
+        )
+        .get(channel) as { id: number; last_joined_at: string; refused: string | null } | undefined;
+      if (latest?.refused && latest.last_joined_at >= since) {
+        // Slack refused the channel's batch: threads of their own (their dispatchers' DMs) meanwhile.
+        this.db.prepare('update slack_batches set last_joined_at = ? where id = ?').run(at, latest.id);
+        return undefined;
+      }
       let batch = latest && latest.last_joined_at >= since ? latest.id : undefined;
       if (batch === undefined) {
         const { n } = this.db
@@ -284,5 +291,22 @@ export class BatchRepository {
 
   done(id: number, at: string): void {
     this.db.prepare('update slack_batches set done_at = ? where id = ?').run(at, id);
+  }
+
+  /**
+   * Slack refused the batch for good: it is done, and its members leave it (returned, by number) to
+   * be told in their own threads.
+   */
+  refuse(id: number, reason: string, at: string): number[] {
+    return this.db.transaction(() => {
+      this.db.prepare('update slack_batches set done_at = ?, refused = ? where id = ?').run(at, reason, id);
+      const numbers = (
+        this.db
+          .prepare('select dispatch_number as n from batch_members where batch_id = ? order by n')
+          .all(id) as { n: number }[]
+      ).map((r) => r.n);
+      this.db.prepare('delete from batch_members where batch_id = ?').run(id);
+      return numbers;
+    })();
   }
 }

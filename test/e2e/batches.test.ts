@@ -126,4 +126,57 @@ describe('a busy channel', () => {
     const record = await api(h, 'GET', `/api/v1/dispatches/${members.at(-1)}`, { token });
     expect(record.json).toMatchObject({ number: members.at(-1), status: 'succeeded' });
   }, 90_000);
+  it("hands a refused batch's dispatches back to their own threads, which reach their dispatchers' DMs", async () => {
+    // Jobbot is not in this channel: Slack refuses the batch message (not_in_channel) for good.
+    const shut = 'C0SHUT0001';
+    h.slack.addChannel({ id: shut, name: 'shut', members: [h.slack.defaultUser], botIsMember: false });
+    const sent = await Promise.all(
+      Array.from({ length: 5 }, () =>
+        h.driver.slashCommand({ command: '/job', text: 'run burst --yes', channel: shut }),
+      ),
+    );
+    const numbers = (await Promise.all(sent.map((r) => r.answer()))).map((a) =>
+      Number(/#(\d+)/.exec(a.text)![1]),
+    );
+    const told = () => {
+      const db = openDatabase(h.env.JOBBOT_DB!);
+      try {
+        const rows = db
+          .prepare(
+            `select number, channel, message_ts, state from dispatches where number in (${numbers.join(',')})`,
+          )
+          .all() as { number: number; channel: string; message_ts: string | null; state: string }[];
+        const pending = (
+          db
+            .prepare(
+              `select count(*) as n from outbox where delivered_at is null and dispatch_number in (${numbers.join(',')})`,
+            )
+            .get() as { n: number }
+        ).n;
+        const batch = db.prepare('select refused from slack_batches where channel = ?').get(shut) as
+          | { refused: string | null }
+          | undefined;
+        return { rows, pending, refused: batch?.refused ?? null };
+      } finally {
+        db.close();
+      }
+    };
+    const done = await until(
+      () => {
+        const t = told();
+        return t.pending === 0 && t.rows.every((r) => r.state === 'succeeded' && r.message_ts)
+          ? t
+          : undefined;
+      },
+      60_000,
+      'every dispatch told in Slack',
+    );
+    // The channel had enough dispatches for a batch, and Slack refused it.
+    expect(done.refused).toBe('not_in_channel');
+    // Every dispatch has its status message in its dispatcher's DM, ending with its verdict.
+    for (const r of done.rows) {
+      expect(r.channel).toMatch(/^D/);
+      expect(h.slack.message(r.channel, r.message_ts!)?.text).toMatch(new RegExp(`#${r.number}: Succeeded`));
+    }
+  }, 90_000);
 });

@@ -3,6 +3,7 @@
  */
 import type { Migration } from '../migrate.js';
 import { approvalsMigration } from './approvals.js';
+import { batchRefusalMigration } from './batch-refusal.js';
 import { batchRepliesMigration } from './batch-replies.js';
 import { batchesMigration } from './batches.js';
 import { installationUidMigration } from './installation-uid.js';
@@ -290,4 +291,5 @@ export const migrations: readonly Migration[] = [
   batchesMigration,
   batchRepliesMigration,
   installationUidMigration,
+  batchRefusalMigration,
 ];
