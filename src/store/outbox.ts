@@ -8,8 +8,9 @@
  *   place (the post then carries it), and it supersedes any earlier pending update of the thread.
  * - reply: a message in the dispatch's thread;
  * - upload: a log file posted into the thread.
- * - passer: the entry right after a pending update of the status message. It may go before the
- *   update when the update must wait (chat.update's allowance is spent for the workspace): an edit of
+ * - passer: the first reply or upload after a pending update of the status message (never another
+ *   update: that one would overwrite the newer status if the older went after it). It may go before
+ *   the update when the update must wait (chat.update's allowance is spent for the workspace): an edit of
  *   the top message and the messages below it do not depend on each other once the message exists,
  *   and a verdict should not wait seconds behind a status edit. The thread itself stays in order.
  * - in doubt: a call for the entry was started and its outcome is unknown (see the notifier); set
@@ -163,8 +164,10 @@ export class OutboxRepository {
          order by o.id limit ?`,
       )
       .all(limit) as Row[];
+    // Never another update: an older edit sent after a newer one would put the old status back.
     const next = this.db.prepare(
-      `select * from outbox where dispatch_number = ? and id > ? and delivered_at is null order by id limit 1`,
+      `select * from outbox where dispatch_number = ? and id > ? and delivered_at is null
+       and kind in ('reply', 'upload') order by id limit 1`,
     );
     return rows.map((r) => {
       const channel = String(r.channel);

@@ -74,6 +74,21 @@ describe('OutboxRepository.heads', () => {
     outbox.delivered(verdict, now());
     expect(outbox.heads(10)[0]!.passer).toMatchObject({ kind: 'upload' });
   });
+
+  it('never offers a newer status edit as the passer of an older one still in doubt', async () => {
+    const post = outbox.enqueue(number, 'post', msg('#1 pending'), now());
+    outbox.delivered(post, now());
+    const older = outbox.enqueue(number, 'update', msg('#1 running'), now());
+    // Its call timed out: in doubt, it keeps its content, and a newer status queues behind it.
+    outbox.started(older);
+    outbox.retryLater(older, now(), 'timeout', true);
+    const newer = outbox.enqueue(number, 'update', msg('#1 succeeded'), now());
+    expect(newer).not.toBe(older);
+    expect(outbox.heads(10)[0]).toMatchObject({ id: older });
+    expect(outbox.heads(10)[0]!.passer).toBeUndefined();
+    const verdict = outbox.enqueue(number, 'reply', msg('Succeeded'), now());
+    expect(outbox.heads(10)[0]!.passer).toMatchObject({ id: verdict });
+  });
 });
 
 describe('OutboxRepository.enqueue with join', () => {
