@@ -21,6 +21,7 @@ import {
   LABEL_DISPATCH,
   LABEL_INSTALLATION,
   LABEL_MANAGED_BY,
+  ofInstallation,
 } from '../domain/definition/index.js';
 import type { ClusterRegistry } from './clusters.js';
 import { classifyKubeError, type KubeFailure } from './errors.js';
@@ -124,13 +125,11 @@ export class KubeJobs {
             throw err;
           }
           const labels = existing.metadata?.labels ?? {};
-          const installation = labels[LABEL_INSTALLATION];
           const same =
             wanted !== undefined &&
             labels[LABEL_DISPATCH] === wanted &&
             labels[LABEL_MANAGED_BY] === manifest.metadata.labels?.[LABEL_MANAGED_BY] &&
-            // A Job made before installations had ids has none: it can only be this one's.
-            (installation === undefined || installation === manifest.metadata.labels?.[LABEL_INSTALLATION]);
+            ofInstallation(labels, manifest.metadata.labels?.[LABEL_INSTALLATION]);
           if (same) return { created: false };
           throw new Refusal({
             kind: 'conflict',

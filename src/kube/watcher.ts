@@ -30,7 +30,7 @@ import {
   type V1Job,
   type V1Pod,
 } from '@kubernetes/client-node';
-import { jobbotSelector, LABEL_DISPATCH, LABEL_INSTALLATION } from '../domain/definition/index.js';
+import { jobbotSelector, LABEL_DISPATCH, ofInstallation } from '../domain/definition/index.js';
 import type { Logger } from '../logger.js';
 import type { ClusterRegistry } from './clusters.js';
 import { InformerStream, type StreamOptions, type StreamSink } from './informer-stream.js';
@@ -269,10 +269,7 @@ export class JobWatcher {
 
   /** The dispatch an object of this installation belongs to; undefined for anything else. */
   #dispatchOf(obj: KubernetesObject): number | undefined {
-    const installation = obj.metadata?.labels?.[LABEL_INSTALLATION];
-    if (installation !== undefined && this.#installation !== undefined && installation !== this.#installation)
-      return undefined;
-    return dispatchOf(obj);
+    return ofInstallation(obj.metadata?.labels, this.#installation) ? dispatchOf(obj) : undefined;
   }
 
   #enqueue(ref: DispatchRef): void {

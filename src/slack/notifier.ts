@@ -14,9 +14,15 @@ import type { DispatchRecord, DispatchRepository } from '../store/dispatches.js'
 import type { OutboxEntry, OutboxRepository } from '../store/outbox.js';
 import { DeliveryLoop, type DeliveryOptions, slackError } from './delivery-loop.js';
 import type { SlackPacer } from './pacing.js';
-import { postMarked, SentCheck } from './sent-check.js';
+import { SentCheck } from './sent-check.js';
 
-const CHANNEL_ERRORS = new Set(['channel_not_found', 'not_in_channel', 'is_archived', 'restricted_action']);
+/** Slack's refusals of a channel that a DM to the person avoids (both outboxes fall back on them). */
+export const CHANNEL_ERRORS = new Set([
+  'channel_not_found',
+  'not_in_channel',
+  'is_archived',
+  'restricted_action',
+]);
 
 export interface NotifierOptions extends DeliveryOptions {
   /** Bound of the upload of a file's bytes (the Web API calls have the client's timeout). */
@@ -158,12 +164,7 @@ export class SlackNotifier {
     threadTs: string | undefined,
     content: Content,
   ): Promise<{ channel: string; ts: string | null }> {
-    const key = markerKey(entry);
-    if (entry.inDoubt) {
-      const found = await this.#check.findMessage(channel, threadTs, key, entry.createdAt);
-      if (found) return found;
-    }
-    return postMarked(this.client, channel, threadTs, content, key);
+    return this.#check.postOnce(entry, channel, threadTs, content, markerKey(entry));
   }
 
   private async upload(

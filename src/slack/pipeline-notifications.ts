@@ -18,8 +18,9 @@ import type { PipelineNotifications, RunView } from '../services/pipelines.js';
 import type { DispatchRecord, StoredLog } from '../store/dispatches.js';
 import type { PipelineOutboxEntry, PipelineRepository } from '../store/pipelines.js';
 import { DeliveryLoop, slackError } from './delivery-loop.js';
+import { CHANNEL_ERRORS } from './notifier.js';
 import type { SlackPacer } from './pacing.js';
-import { postMarked, SentCheck } from './sent-check.js';
+import { SentCheck } from './sent-check.js';
 import { jobFinishedReply, runStatusMessage, runVerdictReply, stageStartedReply } from './views/pipeline.js';
 
 /** What the wrapper needs from the pipelines; set after both services exist (they need each other). */
@@ -113,8 +114,6 @@ export class SlackPipelineNotifications implements PipelineNotifications {
   }
 }
 
-const CHANNEL_ERRORS = new Set(['channel_not_found', 'not_in_channel', 'is_archived', 'restricted_action']);
-
 export interface PipelineNotifierOptions {
   now?: () => Date;
   /** The client's pacer (shared with the dispatch outbox): entries start when their call may go. */
@@ -200,11 +199,7 @@ export class PipelineNotifier {
     content: { text: string; blocks?: unknown },
   ): Promise<{ channel?: string; ts?: string }> {
     const key = `pipeline-outbox:${entry.id}@${entry.createdAt}`;
-    if (entry.inDoubt) {
-      const found = await this.#check.findMessage(channel, threadTs, key, entry.createdAt);
-      if (found) return found;
-    }
-    const res = await postMarked(this.client, channel, threadTs, content, key);
+    const res = await this.#check.postOnce(entry, channel, threadTs, content, key);
     return { channel: res.channel, ...(res.ts ? { ts: res.ts } : {}) };
   }
 }

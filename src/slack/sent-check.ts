@@ -74,6 +74,24 @@ export class SentCheck {
     private readonly pages = 5,
   ) {}
 
+  /**
+   * An outbox entry's chat.postMessage marked `key`, unless the entry is in doubt and an earlier
+   * attempt's message is found (posted after `entry.createdAt`): then that one's place.
+   */
+  async postOnce(
+    entry: { inDoubt: boolean; createdAt: string },
+    channel: string,
+    threadTs: string | undefined,
+    content: { text: string; blocks?: unknown },
+    key: string,
+  ): Promise<{ channel: string; ts: string | null }> {
+    if (entry.inDoubt) {
+      const found = await this.findMessage(channel, threadTs, key, entry.createdAt);
+      if (found) return found;
+    }
+    return postMarked(this.client, channel, threadTs, content, key);
+  }
+
   /** The message marked `key` in `channel` (in the thread of `threadTs`), posted after `since`. */
   async findMessage(
     channelRef: string,

@@ -36,6 +36,7 @@ export {
   LABEL_INSTALLATION,
   LABEL_MANAGED_BY,
   MANAGED_BY,
+  ofInstallation,
   type RenderableDefinition,
   renderJob,
 } from './render.js';

@@ -20,6 +20,15 @@ export const LABEL_DEFINITION = 'jobbot.dev/definition';
 export const LABEL_DISPATCH = 'jobbot.dev/dispatch';
 /** Which Jobbot installation made the Job (store/migrations/installation-uid.ts). */
 export const LABEL_INSTALLATION = 'jobbot.dev/installation';
+
+/**
+ * Whether a Job or pod with these labels may be this installation's (`installation`; undefined when
+ * Jobbot runs without one, as in tests): one without an id was made before installations had ids.
+ */
+export function ofInstallation(labels: Record<string, string> | undefined, installation?: string): boolean {
+  const label = labels?.[LABEL_INSTALLATION];
+  return label === undefined || installation === undefined || label === installation;
+}
 export const ANNOTATION_DISPATCHED_BY_ID = 'jobbot.dev/dispatched-by-id';
 export const ANNOTATION_DISPATCHED_BY_NAME = 'jobbot.dev/dispatched-by-name';
 export const ANNOTATION_REVISION = 'jobbot.dev/definition-revision';
