@@ -13,7 +13,7 @@ import { PI_YAML } from '../support/fixtures.js';
 import { type Harness, startHarness } from '../support/harness.js';
 import { behaviours } from '../support/kube/index.js';
 import { defineJob, readDispatch } from '../support/seed.js';
-import { validateMessageBlocks } from '../support/slack/index.js';
+import { shownLines, validateMessageBlocks } from '../support/slack/index.js';
 import { waitFor } from '../support/wait.js';
 
 let h: Harness;
@@ -213,7 +213,7 @@ describe('what a dispatch can go through', () => {
     const d = await finished(number);
     expect(d.state).toBe('failed');
     expect(d.verdict).toMatch(/^Failed: BackoffLimitExceeded \(3 pods failed\)/);
-    const replies = (await thread(d)).map((m) => m.text);
+    const replies = (await thread(d)).flatMap((m) => shownLines(m));
     expect(replies.some((t) => /failed.*retry/i.test(t))).toBe(true);
     expect(await readJob(h.env.KUBECONFIG!, d.jobName)).toBeUndefined();
   });
@@ -378,8 +378,12 @@ describe('what a dispatch can go through', () => {
     const messages = await thread(d);
     const texts = messages.map((m) => m.text);
     expect(new Set(texts).size).toBe(texts.length);
-    expect(texts.findIndex((t) => /running/i.test(t))).toBeLessThan(
-      texts.findIndex((t) => t.startsWith('Succeeded')),
+    // In the order people read them (the status message left out), moments sharing a reply or
+    // opening the verdict's included.
+    const lines = messages.slice(1).flatMap((m) => shownLines(m));
+    expect(lines.findIndex((t) => /running/i.test(t))).toBeGreaterThanOrEqual(0);
+    expect(lines.findIndex((t) => /running/i.test(t))).toBeLessThan(
+      lines.findIndex((t) => /^\*?Succeeded/.test(t)),
     );
   });
 

@@ -10,6 +10,7 @@ import { scaledTiming } from '../../src/timing.js';
 import { type Harness, startHarness } from '../support/harness.js';
 import { behaviours as b } from '../support/kube/index.js';
 import { defineJob } from '../support/seed.js';
+import { shownLines } from '../support/slack/index.js';
 import {
   auditCounts,
   expectCleanThread,
@@ -96,8 +97,9 @@ describe('a minute of Slack failing', () => {
     const [flaky] = readDispatches(h.env.JOBBOT_DB!, [
       done.find((d) => d.definitionName === 'flaky')!.number,
     ]);
-    // Timeline events that waited for Slack together share a reply: count lines, not messages.
-    const lines = h.slack.thread(flaky!.channel!, flaky!.messageTs!).flatMap((m) => m.text.split('\n'));
+    // Timeline events that waited for Slack together share a reply, or open the verdict's (in its
+    // blocks): count the lines people see, not messages.
+    const lines = h.slack.thread(flaky!.channel!, flaky!.messageTs!).flatMap((m) => shownLines(m));
     expect(lines.filter((t) => /failed .*retrying/.test(t))).toHaveLength(2);
     // The outage was real: posts timed out and were looked up before being sent again.
     expect(

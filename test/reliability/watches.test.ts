@@ -10,6 +10,7 @@ import { scaledTiming } from '../../src/timing.js';
 import { type Harness, startHarness } from '../support/harness.js';
 import { behaviours as b } from '../support/kube/index.js';
 import { defineJob } from '../support/seed.js';
+import { shownLines } from '../support/slack/index.js';
 import { waitFor } from '../support/wait.js';
 import {
   expectCleanThread,
@@ -83,7 +84,9 @@ describe('watches that break', () => {
       ['doomed', 'failed'],
     ]);
     const [flaky, , doomed] = done;
-    const replies = (d: (typeof done)[number]) => h.slack.thread(d.channel!, d.messageTs!).map((m) => m.text);
+    // Moments that waited for Slack together share a reply, or open the verdict's: lines, not messages.
+    const replies = (d: (typeof done)[number]) =>
+      h.slack.thread(d.channel!, d.messageTs!).flatMap((m) => shownLines(m));
     expect(
       replies(flaky!).filter((t) => /^Pod flaky-\d+-\w+ failed \(exit code 3\); retrying/.test(t)),
     ).toHaveLength(2);

@@ -38,6 +38,7 @@ export { eventually } from './eventually.js';
 export type { FailOptions, RateLimitOptions } from './faults.js';
 export type { UserFile } from './files-store.js';
 export { RESPONSE_URL_MAX_USES, RESPONSE_URL_TTL_MS } from './response-url.js';
+export { shownLines } from './shown.js';
 export { silentLogger } from './silent-logger.js';
 export { type DeliverOptions, type Envelope, type EnvelopeType, SocketModeServer } from './socket-mode.js';
 export type {
